@@ -1,0 +1,87 @@
+/**
+ * The pipeline: one ordered list of stages (classify → policy → record), each with hooks named
+ * after the lifecycle of a flow. The proxy calls `request` once when a request head (and its
+ * bounded body) has arrived, and exactly one terminal hook (`complete`) per flow. A stage that
+ * throws is logged with the flow id and the others carry on: one request never takes the proxy
+ * down.
+ */
+import type { Decision, Finding, Observation, Outcome } from './types.js';
+
+/** One request's passage through the stages. Each stage writes only its own part. */
+export interface Flow {
+  readonly observation: Observation;
+  /** Set by the classify stage. */
+  finding: Finding | null;
+  /** Set by the policy stage; a later stage leaves an existing decision alone. */
+  decision: Decision | null;
+}
+
+/** A CONNECT that was tunnelled blind (not a Pinterest host), or a plain-HTTP page request. */
+export interface TunnelEvent {
+  client: string;
+  host: string;
+  /** Registrable domain of `host`, `null` for IP literals. */
+  site: string | null;
+  /** Full URL for plain-HTTP requests; `null` for tunnels (only the host is known). */
+  url: string | null;
+  time: number;
+}
+
+export interface Stage {
+  readonly name: string;
+  /** A Pinterest request head arrived. Synchronous: nothing here may wait for I/O. */
+  request?(flow: Flow): void;
+  /** The flow ended: upstream response finished, blocked locally, or failed. Called once. */
+  complete?(flow: Flow, outcome: Outcome): void;
+  /** A non-Pinterest CONNECT was tunnelled, or a plain-HTTP request to another host passed. */
+  tunnel?(event: TunnelEvent): void;
+}
+
+export type StageErrorHandler = (stage: string, hook: string, flowId: string | null, err: unknown) => void;
+
+/** Runs stages in order; isolates failures. */
+export class Pipeline {
+  readonly #stages: readonly Stage[];
+  readonly #onError: StageErrorHandler;
+
+  constructor(stages: readonly Stage[], onError: StageErrorHandler) {
+    this.#stages = stages;
+    this.#onError = onError;
+  }
+
+  /** Starts a flow and runs every stage's `request` hook. */
+  request(observation: Observation): Flow {
+    const flow: Flow = { observation, finding: null, decision: null };
+    for (const stage of this.#stages) {
+      if (!stage.request) continue;
+      try {
+        stage.request(flow);
+      } catch (err) {
+        this.#onError(stage.name, 'request', observation.id, err);
+      }
+    }
+    return flow;
+  }
+
+  complete(flow: Flow, outcome: Outcome): void {
+    for (const stage of this.#stages) {
+      if (!stage.complete) continue;
+      try {
+        stage.complete(flow, outcome);
+      } catch (err) {
+        this.#onError(stage.name, 'complete', flow.observation.id, err);
+      }
+    }
+  }
+
+  tunnel(event: TunnelEvent): void {
+    for (const stage of this.#stages) {
+      if (!stage.tunnel) continue;
+      try {
+        stage.tunnel(event);
+      } catch (err) {
+        this.#onError(stage.name, 'tunnel', null, err);
+      }
+    }
+  }
+}
