@@ -1,0 +1,147 @@
+#!/usr/bin/env node
+/**
+ * The command line: `pinaudit <command> [flags]`. Parses flags against the option table, builds one
+ * Config, and maps every failure to one clear line on stderr and an exit code (0 ok, 1 runtime
+ * failure, 2 usage). Only this module and config.ts look at process.env.
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { openAuthority, startApp } from './app.js';
+import { trustInstructions } from './ca/trust-help.js';
+import { envName, loadConfig, OPTIONS, type Config } from './config.js';
+import { exitCodeOf, messageOf, PinauditError } from './errors.js';
+import { createLogger, routeConsole } from './log.js';
+
+export interface Io {
+  stdout(s: string): void;
+  stderr(s: string): void;
+}
+
+const COMMANDS: Record<string, string> = {
+  start: 'run the proxy (what `npm start` runs)',
+  ca: 'print the CA certificate path, fingerprint and how to trust it',
+};
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function usage(): string {
+  const width = Math.max(...OPTIONS.map((o) => o.flag.length));
+  const opts = OPTIONS.map((o) => `  --${o.flag.padEnd(width)}  ${o.help} (default ${o.default || 'none'}; env ${envName(o.flag)})`);
+  const cmds = Object.entries(COMMANDS).map(([c, h]) => `  ${c.padEnd(8)} ${h}`);
+  return [
+    'Usage: pinaudit <command> [options]',
+    '',
+    'Commands:',
+    ...cmds,
+    '',
+    'Options for start and ca:',
+    ...opts,
+    '',
+    'Examples:',
+    '  pinaudit start',
+    '  pinaudit start --proxy-port 9090 --data-dir ~/.pinaudit',
+    '  chromium --proxy-server=http://127.0.0.1:8080',
+    '',
+    'Exit codes: 0 ok, 1 runtime failure, 2 usage error.',
+    '',
+  ].join('\n');
+}
+
+/** Parses the shared options; unknown flags are usage errors. */
+export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
+  const options = Object.fromEntries(
+    OPTIONS.map((o) => [o.flag, { type: o.kind === 'bool' ? ('boolean' as const) : ('string' as const) }]),
+  );
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({ args: argv, options, strict: true, allowPositionals: false }));
+  } catch (err) {
+    throw new PinauditError('USAGE', `${messageOf(err).replace(/\. To specify.*$/s, '')} (see pinaudit --help)`);
+  }
+  return loadConfig(values, env);
+}
+
+function banner(proxyUrl: string, ca: { certPath: string; fingerprint: string; created: boolean }): string {
+  return [
+    'pinaudit is running',
+    `  proxy     ${proxyUrl}`,
+    `  CA        ${ca.certPath}${ca.created ? ' (new)' : ''}`,
+    `  SHA-256   ${ca.fingerprint}`,
+    '',
+    `Point your browser at the proxy (HTTP and HTTPS): for example`,
+    `  chromium --proxy-server=${proxyUrl}`,
+    `and trust the CA, which is only valid for Pinterest's domains: run "pinaudit ca" for the steps.`,
+    'Press Ctrl+C to stop.',
+    '',
+  ].join('\n');
+}
+
+async function start(argv: string[], io: Io, env: NodeJS.ProcessEnv): Promise<number> {
+  const config = parseConfig(argv, env);
+  const log = createLogger(config.logLevel);
+  const restoreConsole = routeConsole(log);
+  if (config.allowLan && config.listenHost !== '127.0.0.1') {
+    io.stderr(`warning: listening on ${config.listenHost}: other machines on the network can use this proxy\n`);
+  }
+  const app = await startApp(config, log);
+  io.stdout(banner(`http://${app.proxy.host}:${app.proxy.port}`, app.ca));
+  log.info({ port: app.proxy.port }, 'proxy listening');
+  await new Promise<void>((resolve) => {
+    const stop = (signal: NodeJS.Signals): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      log.info({ signal }, 'shutting down');
+      void app.close().then(resolve, resolve);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  log.flush();
+  restoreConsole();
+  return 0;
+}
+
+async function ca(argv: string[], io: Io, env: NodeJS.ProcessEnv): Promise<number> {
+  const config = parseConfig(argv, env);
+  const authority = await openAuthority(config);
+  io.stdout(trustInstructions(authority.summary));
+  return 0;
+}
+
+/** Runs one command line; returns the exit code. Never throws. */
+export async function main(argv: string[], io: Io, env: NodeJS.ProcessEnv): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'start':
+        return await start(rest, io, env);
+      case 'ca':
+        return await ca(rest, io, env);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        io.stdout(usage());
+        return command === undefined ? 2 : 0;
+      case '--version':
+      case '-v':
+        io.stdout(`${version()}\n`);
+        return 0;
+      default:
+        throw new PinauditError('USAGE', `unknown command "${command}" (see pinaudit --help)`);
+    }
+  } catch (err) {
+    io.stderr(`pinaudit: ${messageOf(err)}\n`);
+    return exitCodeOf(err);
+  }
+}
+
+const io: Io = { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) };
+if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
+  void main(process.argv.slice(2), io, process.env).then((code) => {
+    process.exitCode = code;
+  });
+}

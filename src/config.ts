@@ -1,0 +1,132 @@
+/**
+ * One typed configuration, validated once. Every option is a flag and an environment variable
+ * (`--proxy-port` / `PINAUDIT_PROXY_PORT`); flags win. `loadConfig` returns a frozen object or
+ * throws a CONFIG error naming the option and the bad value. Only this module and the CLI read
+ * `process.env`, and this module only through its `env` argument.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { isIP } from 'node:net';
+import { PinauditError, messageOf } from './errors.js';
+import { isLoopbackName } from './proxy/hosts.js';
+import { parseResolverRules, type ResolverRule } from './proxy/resolver.js';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface Config {
+  readonly proxyPort: number;
+  readonly listenHost: string;
+  readonly allowLan: boolean;
+  readonly caDir: string;
+  readonly dataDir: string;
+  readonly logLevel: LogLevel;
+  /** Extra trusted root(s) for upstream TLS, PEM text; `null` when not given. */
+  readonly upstreamCa: { path: string; pem: string } | null;
+  readonly hostResolverRules: readonly ResolverRule[];
+  readonly hostResolverRulesText: string;
+  readonly connectTimeoutMs: number;
+  readonly idleTimeoutMs: number;
+}
+
+type Kind = 'port' | 'host' | 'path' | 'bool' | 'ms' | 'level' | 'rules' | 'file';
+
+interface OptionSpec {
+  flag: string;
+  key: keyof Config;
+  kind: Kind;
+  default: string;
+  help: string;
+}
+
+/** The option table: the source of `--help`, README's table and the env names. */
+export const OPTIONS: readonly OptionSpec[] = [
+  { flag: 'proxy-port', key: 'proxyPort', kind: 'port', default: '8080', help: 'port of the proxy (0 picks a free one)' },
+  { flag: 'listen-host', key: 'listenHost', kind: 'host', default: '127.0.0.1', help: 'address to listen on; a non-loopback address needs --allow-lan' },
+  { flag: 'allow-lan', key: 'allowLan', kind: 'bool', default: 'false', help: 'permit a non-loopback --listen-host (anyone on the network can then use the proxy)' },
+  { flag: 'ca-dir', key: 'caDir', kind: 'path', default: './ca', help: 'where the CA certificate and key live' },
+  { flag: 'data-dir', key: 'dataDir', kind: 'path', default: './data', help: 'where the database and the fingerprint key live' },
+  { flag: 'log-level', key: 'logLevel', kind: 'level', default: 'info', help: `one of ${LOG_LEVELS.join(', ')}` },
+  { flag: 'upstream-ca', key: 'upstreamCa', kind: 'file', default: '', help: 'PEM file of extra roots trusted for upstream TLS (local test servers)' },
+  { flag: 'host-resolver-rules', key: 'hostResolverRules', kind: 'rules', default: '', help: 'Chromium-style "MAP <pattern> <host[:port]>, EXCLUDE <pattern>" for upstream connections' },
+  { flag: 'connect-timeout', key: 'connectTimeoutMs', kind: 'ms', default: '10000', help: 'milliseconds to wait for an upstream connection' },
+  { flag: 'idle-timeout', key: 'idleTimeoutMs', kind: 'ms', default: '60000', help: 'milliseconds an upstream may stay silent before the request fails' },
+];
+
+export function envName(flag: string): string {
+  return `PINAUDIT_${flag.toUpperCase().replace(/-/g, '_')}`;
+}
+
+function bad(flag: string, value: string, why: string): never {
+  throw new PinauditError('CONFIG', `--${flag}: ${JSON.stringify(value)} ${why}`);
+}
+
+function convert(spec: OptionSpec, raw: string, cwd: string): unknown {
+  switch (spec.kind) {
+    case 'port': {
+      if (!/^\d{1,5}$/.test(raw) || Number(raw) > 65535) bad(spec.flag, raw, 'is not a port (0-65535)');
+      return Number(raw);
+    }
+    case 'ms': {
+      if (!/^\d{1,9}$/.test(raw) || Number(raw) < 1) bad(spec.flag, raw, 'is not a positive number of milliseconds');
+      return Number(raw);
+    }
+    case 'bool': {
+      if (['1', 'true', 'yes', ''].includes(raw.toLowerCase())) return true;
+      if (['0', 'false', 'no'].includes(raw.toLowerCase())) return false;
+      return bad(spec.flag, raw, 'is not true or false');
+    }
+    case 'host': {
+      const host = raw.replace(/^\[|\]$/g, '');
+      if (!isIP(host) && host !== 'localhost') bad(spec.flag, raw, 'is not an IP address or "localhost"');
+      return host === 'localhost' ? '127.0.0.1' : host;
+    }
+    case 'path':
+      if (raw.trim() === '' || raw.includes('\0')) bad(spec.flag, raw, 'is not a path');
+      return resolve(cwd, raw);
+    case 'level':
+      if (!(LOG_LEVELS as readonly string[]).includes(raw)) bad(spec.flag, raw, `is not one of ${LOG_LEVELS.join(', ')}`);
+      return raw;
+    case 'rules':
+      return parseResolverRules(raw);
+    case 'file': {
+      if (raw === '') return null;
+      const path = resolve(cwd, raw);
+      let pem: string;
+      try {
+        pem = readFileSync(path, 'utf8');
+      } catch (err) {
+        return bad(spec.flag, raw, `cannot be read: ${messageOf(err)}`);
+      }
+      if (!pem.includes('-----BEGIN CERTIFICATE-----')) bad(spec.flag, raw, 'holds no PEM certificate');
+      return { path, pem };
+    }
+  }
+}
+
+/**
+ * Builds the configuration from parsed flags (`{ 'proxy-port': '9000' }`) and the environment.
+ * Unknown flags are the CLI's concern; this validates values.
+ */
+export function loadConfig(
+  flags: Readonly<Record<string, string | boolean | undefined>>,
+  env: Readonly<Record<string, string | undefined>>,
+  cwd: string = process.cwd(),
+): Config {
+  const out: Record<string, unknown> = {};
+  for (const spec of OPTIONS) {
+    const fromFlag = flags[spec.flag];
+    const raw =
+      fromFlag === undefined ? (env[envName(spec.flag)] ?? spec.default) : fromFlag === true ? 'true' : String(fromFlag);
+    out[spec.key] = convert(spec, raw, cwd);
+    if (spec.kind === 'rules') out.hostResolverRulesText = raw;
+  }
+  const config = out as unknown as Config;
+  if (!isLoopbackName(config.listenHost) && !config.allowLan) {
+    throw new PinauditError(
+      'CONFIG',
+      `--listen-host: ${config.listenHost} is not a loopback address; add --allow-lan to accept connections from other machines`,
+    );
+  }
+  return Object.freeze(config);
+}

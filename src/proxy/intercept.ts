@@ -1,0 +1,263 @@
+/**
+ * One intercepted (Pinterest) request, from head to terminal event. pinaudit forwards these
+ * itself instead of letting http-mitm-proxy do it: that is where the bounded body read, the
+ * pipeline, local answers, timeouts, the 502 page and the exactly-one terminal event live.
+ *
+ * The upstream contacted is the CONNECT target (the name the TLS session was for), not the Host
+ * header: a mismatched Host cannot steer pinaudit to a host it did not decide to intercept.
+ */
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import https from 'node:https';
+import { isIP } from 'node:net';
+import type { Pipeline, Flow } from '../pipeline.js';
+import { BODY_LIMIT, type Observation, type Outcome } from '../types.js';
+import { errorKindOf, sendPage, sendUpstreamError } from './error-page.js';
+import { formatHostPort, type HostPort } from './hosts.js';
+import { resolveUpstream, type ResolverRule } from './resolver.js';
+
+/** Headers that describe one hop, not the message (RFC 9110 §7.6.1), plus proxy credentials. */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authorization',
+  'proxy-authenticate',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
+
+export interface InterceptDeps {
+  pipeline: Pipeline;
+  rules: readonly ResolverRule[];
+  httpAgent: http.Agent;
+  httpsAgent: https.Agent;
+  connectTimeoutMs: number;
+  idleTimeoutMs: number;
+  nextId(): string;
+}
+
+export interface InterceptTarget {
+  tls: boolean;
+  /** Host of the CONNECT, `null` for plain HTTP. */
+  connectHost: string | null;
+  /** Where the request goes (before resolver rules). */
+  upstream: HostPort;
+  client: string;
+}
+
+/** Copies request headers for the next hop, dropping hop-by-hop ones and those `Connection` names. */
+export function forwardHeaders(headers: http.IncomingHttpHeaders): http.OutgoingHttpHeaders {
+  const named = new Set(
+    String(headers.connection ?? '')
+      .split(',')
+      .map((s) => s.trim().toLowerCase())
+      .filter(Boolean),
+  );
+  const out: http.OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || HOP_BY_HOP.has(name) || named.has(name)) continue;
+    out[name] = value;
+  }
+  return out;
+}
+
+/** Flattens Node's header object for the Observation (Cookie joined with `; `). */
+function flatHeaders(headers: http.IncomingHttpHeaders): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    out[name] = Array.isArray(value) ? value.join(name === 'cookie' ? '; ' : ', ') : value;
+  }
+  return out;
+}
+
+function hasBody(req: IncomingMessage): boolean {
+  const len = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (len !== undefined && len !== '0');
+}
+
+interface BodyPrefix {
+  chunks: Buffer[];
+  truncated: boolean;
+  ended: boolean;
+}
+
+/** Reads at most BODY_LIMIT bytes of the body, then pauses the stream with the rest unread. */
+function readBodyPrefix(req: IncomingMessage, done: (b: BodyPrefix) => void): void {
+  const prefix: BodyPrefix = { chunks: [], truncated: false, ended: false };
+  let size = 0;
+  let finished = false;
+  const finish = (): void => {
+    if (finished) return;
+    finished = true;
+    req.off('data', onData);
+    req.off('end', onEnd);
+    req.off('error', onEnd);
+    done(prefix);
+  };
+  const onData = (chunk: Buffer): void => {
+    prefix.chunks.push(chunk);
+    size += chunk.length;
+    if (size > BODY_LIMIT) {
+      prefix.truncated = true;
+      req.pause();
+      finish();
+    }
+  };
+  const onEnd = (): void => {
+    prefix.ended = true;
+    finish();
+  };
+  req.on('data', onData);
+  req.once('end', onEnd);
+  req.once('error', onEnd);
+  req.resume();
+}
+
+/** Handles one intercepted request end to end. Never throws. */
+export function intercept(deps: InterceptDeps, req: IncomingMessage, res: ServerResponse, target: InterceptTarget): void {
+  const time = Date.now();
+  const start = (prefix: BodyPrefix | null): void => {
+    const buffered = prefix ? Buffer.concat(prefix.chunks) : null;
+    const scheme = target.tls ? 'https' : 'http';
+    const url = `${scheme}://${formatHostPort(target.upstream, target.tls ? 443 : 80)}${req.url ?? '/'}`;
+    const hostHeader = String(req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
+    const observation: Observation = {
+      id: deps.nextId(),
+      time,
+      client: target.client,
+      connectHost: target.connectHost,
+      host: hostHeader || target.upstream.host,
+      method: req.method ?? 'GET',
+      url,
+      headers: flatHeaders(req.headers),
+      body: buffered && buffered.length > 0 ? buffered.subarray(0, BODY_LIMIT) : null,
+      bodyTruncated: prefix?.truncated ?? false,
+      source: 'proxy',
+    };
+    const flow = deps.pipeline.request(observation);
+    let completed = false;
+    const complete = (outcome: Outcome): void => {
+      if (completed) return;
+      completed = true;
+      deps.pipeline.complete(flow, outcome);
+    };
+    if (flow.decision?.action === 'block') {
+      answerBlocked(req, res, flow, complete);
+      return;
+    }
+    forward(deps, req, res, target, flow, buffered, prefix, complete);
+  };
+  if (hasBody(req)) readBodyPrefix(req, start);
+  else start(null);
+}
+
+function answerBlocked(req: IncomingMessage, res: ServerResponse, flow: Flow, complete: (o: Outcome) => void): void {
+  // Nothing goes upstream. Drain what the client still sends so the connection stays usable.
+  req.resume();
+  res.writeHead(204, { 'x-pinaudit': 'blocked', 'x-pinaudit-reason': encodeURIComponent(flow.decision?.reason ?? '') });
+  res.end();
+  complete({ kind: 'blocked', status: 204 });
+}
+
+function forward(
+  deps: InterceptDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  target: InterceptTarget,
+  flow: Flow,
+  buffered: Buffer | null,
+  prefix: BodyPrefix | null,
+  complete: (o: Outcome) => void,
+): void {
+  const host = target.upstream.host;
+  const fail = (err: unknown): void => {
+    const kind = errorKindOf(err);
+    sendUpstreamError(res, host, kind);
+    complete({ kind: 'error', error: kind, message: kind });
+  };
+  const where = resolveUpstream(deps.rules, host, target.upstream.port);
+  if ('notFound' in where) {
+    req.resume();
+    fail({ code: 'PINAUDIT_NOTFOUND' });
+    return;
+  }
+  const options: https.RequestOptions = {
+    method: req.method,
+    host: where.host,
+    port: where.port,
+    path: req.url,
+    headers: forwardHeaders(req.headers),
+    agent: target.tls ? deps.httpsAgent : deps.httpAgent,
+  };
+  if (target.tls && isIP(host) === 0) options.servername = host;
+  const upstreamReq = (target.tls ? https : http).request(options);
+  upstreamReq.setTimeout(deps.idleTimeoutMs, () => {
+    upstreamReq.destroy(Object.assign(new Error('upstream timed out'), { code: 'PINAUDIT_TIMEOUT' }));
+  });
+  upstreamReq.once('socket', (socket) => {
+    if (!socket.connecting) return;
+    const timer = setTimeout(() => {
+      upstreamReq.destroy(Object.assign(new Error('connect timed out'), { code: 'PINAUDIT_TIMEOUT' }));
+    }, deps.connectTimeoutMs);
+    socket.once('connect', () => clearTimeout(timer));
+    socket.once('close', () => clearTimeout(timer));
+  });
+  upstreamReq.once('error', (err) => {
+    if (!res.headersSent) fail(err);
+    else {
+      res.destroy();
+      complete({ kind: 'error', error: errorKindOf(err), message: 'upstream failed mid-response' });
+    }
+  });
+  upstreamReq.once('response', (upstreamRes) => {
+    const headers = forwardHeaders(upstreamRes.headers);
+    res.writeHead(upstreamRes.statusCode ?? 502, headers);
+    let bytes = 0;
+    upstreamRes.on('data', (chunk: Buffer) => {
+      bytes += chunk.length;
+    });
+    upstreamRes.once('aborted', () => {
+      res.destroy();
+      complete({ kind: 'error', error: 'reset', message: 'upstream closed mid-response' });
+    });
+    upstreamRes.once('error', () => {
+      res.destroy();
+      complete({ kind: 'error', error: 'reset', message: 'upstream closed mid-response' });
+    });
+    res.once('finish', () => complete({ kind: 'response', status: upstreamRes.statusCode ?? 0, bytes }));
+    upstreamRes.pipe(res);
+  });
+  res.once('close', () => {
+    if (!res.writableFinished) {
+      upstreamReq.destroy();
+      complete({ kind: 'error', error: 'client-aborted', message: 'client closed the connection' });
+    }
+  });
+  if (buffered && buffered.length > 0) upstreamReq.write(buffered);
+  if (prefix && !prefix.ended) {
+    req.pipe(upstreamReq);
+    req.resume();
+  } else {
+    upstreamReq.end();
+  }
+}
+
+/** The answer of the setup check host: proof that the browser goes through pinaudit. */
+export function answerCheck(res: ServerResponse, tls: boolean): void {
+  const body = JSON.stringify({ pinaudit: true, tls });
+  res.writeHead(200, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(body),
+    'access-control-allow-origin': '*',
+    'cache-control': 'no-store',
+  });
+  res.end(body);
+}
+
+/** Answer for a request addressed to the proxy itself rather than through it. */
+export function answerNotAProxyRequest(res: ServerResponse): void {
+  sendPage(res, 400, 'This is a proxy', 'pinaudit is an HTTP proxy: set it as your browser\'s proxy instead of opening it as a page. The dashboard has its own address.');
+}

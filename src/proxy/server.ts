@@ -1,0 +1,242 @@
+/**
+ * The http-mitm-proxy adapter: the only module that imports the library. It owns the decision at
+ * CONNECT (Pinterest → MITM, anything else → blind tunnel, invalid → 400), certificates from our
+ * Authority (kept in memory, never written to disk), plain-HTTP pass-through, and shutdown.
+ * Library traps handled here are described in reference/http-mitm-proxy.md.
+ */
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import https from 'node:https';
+import { createRequire } from 'node:module';
+import type { Socket } from 'node:net';
+import tls from 'node:tls';
+import { Proxy as MitmProxy } from 'http-mitm-proxy';
+import { PinauditError } from '../errors.js';
+import type { Pipeline } from '../pipeline.js';
+import { CHECK_HOST, isPinterestHost, siteOf } from '../pinterest/domains.js';
+import type { Leaf } from '../ca/authority.js';
+import { errorKindOf, sendPage, sendUpstreamError } from './error-page.js';
+import { parseHostPort } from './hosts.js';
+import { answerCheck, answerNotAProxyRequest, intercept, type InterceptDeps } from './intercept.js';
+import { resolveUpstream, type ResolverRule } from './resolver.js';
+import { openTunnel, SocketRegistry } from './tunnel.js';
+
+export interface ProxyOptions {
+  port: number;
+  host: string;
+  pipeline: Pipeline;
+  /** Issues the leaf certificate for an intercepted host. */
+  leaf(host: string): Promise<Leaf>;
+  rules: readonly ResolverRule[];
+  /** Extra PEM roots trusted for upstream TLS, in addition to Node's. */
+  upstreamCaPem: string | null;
+  connectTimeoutMs: number;
+  idleTimeoutMs: number;
+  /** Idle time after which a client connection or tunnel is closed. */
+  clientIdleMs?: number;
+  onTunnelFailure?(host: string, reason: string): void;
+}
+
+export interface RunningProxy {
+  readonly port: number;
+  readonly host: string;
+  /** Open client sockets and tunnels (for tests and shutdown). */
+  openSockets(): number;
+  close(): Promise<void>;
+}
+
+/**
+ * The parts of the library we use, typed as they really behave (its bundled types are wrong in
+ * places: `connectRequest` is undefined for plain HTTP, callbacks take other shapes).
+ */
+interface LibraryContext {
+  isSSL: boolean;
+  clientToProxyRequest: IncomingMessage;
+  proxyToClientResponse: ServerResponse;
+  connectRequest?: IncomingMessage;
+  proxyToServerRequestOptions?: { host: string; port: number };
+}
+type Callback = (err?: Error | null, value?: object) => void;
+interface Library {
+  onCertificateRequired(hostname: string, cb: Callback): void;
+  onCertificateMissing(ctx: { hostname: string }, files: unknown, cb: Callback): void;
+  onConnect(fn: (req: IncomingMessage, socket: Socket, head: Buffer, cb: Callback) => void): void;
+  onRequest(fn: (ctx: LibraryContext, cb: Callback) => void): void;
+  onError(fn: (ctx: LibraryContext | null, err?: Error, kind?: string) => void): void;
+  listen(options: object, cb: (err?: Error | null) => void): void;
+  close(): void;
+  httpServer?: http.Server;
+  httpsServer?: https.Server;
+}
+
+/** A path that never exists, so the library never finds (or writes) certificate files. */
+const NO_FILE = '/dev/null/pinaudit-certificates-live-in-memory';
+
+/**
+ * http-mitm-proxy's `listen` always creates its own unconstrained RSA CA and writes its private key
+ * to `sslCaDir`. We issue every certificate ourselves, so that CA is replaced by an inert object
+ * before any proxy listens: no key is generated or written.
+ */
+function disableLibraryCa(): void {
+  const require = createRequire(import.meta.url);
+  const caModule = require('http-mitm-proxy/dist/lib/ca.js') as { default: { create: unknown } };
+  caModule.default.create = (_dir: string, cb: (err: Error | null, ca: object) => void) => cb(null, {});
+}
+
+function upstreamAgents(opts: ProxyOptions): { httpAgent: http.Agent; httpsAgent: https.Agent } {
+  const common = { keepAlive: true, maxFreeSockets: 256, timeout: opts.idleTimeoutMs, scheduling: 'lifo' as const };
+  // One secure context built once: an agent `ca` list would rebuild it for every connection.
+  const secureContext = opts.upstreamCaPem
+    ? tls.createSecureContext({ ca: [...tls.rootCertificates, opts.upstreamCaPem] })
+    : undefined;
+  return {
+    httpAgent: new http.Agent(common),
+    httpsAgent: new https.Agent({ ...common, ...(secureContext ? { secureContext } : {}), rejectUnauthorized: true }),
+  };
+}
+
+function clientAddress(socket: Socket | undefined): string {
+  return socket?.remoteAddress?.replace(/^::ffff:/, '') ?? 'unknown';
+}
+
+export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
+  disableLibraryCa();
+  const proxy = new MitmProxy() as unknown as Library;
+  const registry = new SocketRegistry();
+  const { httpAgent, httpsAgent } = upstreamAgents(opts);
+  const originalUrls = new WeakMap<IncomingMessage, string>();
+  let counter = 0;
+  const idBase = `${Date.now().toString(36)}-${process.pid.toString(36)}`;
+  const deps: InterceptDeps = {
+    pipeline: opts.pipeline,
+    rules: opts.rules,
+    httpAgent,
+    httpsAgent,
+    connectTimeoutMs: opts.connectTimeoutMs,
+    idleTimeoutMs: opts.idleTimeoutMs,
+    nextId: () => `${idBase}-${(++counter).toString(36)}`,
+  };
+
+  proxy.onCertificateRequired = (hostname: string, cb: Callback) =>
+    cb(null, { keyFile: NO_FILE, certFile: NO_FILE, hosts: [hostname] });
+  proxy.onCertificateMissing = (ctx: { hostname: string }, _files: unknown, cb: Callback) => {
+    opts.leaf(ctx.hostname).then(
+      (leaf) => cb(null, { keyFileData: leaf.keyPem, certFileData: leaf.certPem, hosts: [ctx.hostname] }),
+      (err: unknown) => cb(err instanceof Error ? err : new Error(String(err))),
+    );
+  };
+
+  proxy.onConnect((req: IncomingMessage, socket: Socket, head: Buffer, callback: Callback) => {
+    registry.add(socket);
+    const target = parseHostPort(req.url ?? '');
+    if (!target) {
+      socket.end('HTTP/1.1 400 Bad Request\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\ninvalid CONNECT target\n');
+      return;
+    }
+    if (target.host === CHECK_HOST || isPinterestHost(target.host)) {
+      callback(); // MITM: the library terminates TLS with our leaf and calls onRequest.
+      return;
+    }
+    const client = clientAddress(req.socket);
+    opts.pipeline.tunnel({ client, host: target.host, site: siteOf(target.host), url: null, time: Date.now() });
+    const where = resolveUpstream(opts.rules, target.host, target.port);
+    if ('notFound' in where) {
+      socket.end('HTTP/1.1 502 Bad Gateway\r\ncontent-length: 0\r\nconnection: close\r\n\r\n');
+      return;
+    }
+    openTunnel(socket, head, where, registry, {
+      connectTimeoutMs: opts.connectTimeoutMs,
+      idleTimeoutMs: opts.clientIdleMs ?? 600_000,
+      onFailure: (reason) => opts.onTunnelFailure?.(target.host, reason),
+    });
+  });
+
+  proxy.onRequest((ctx: LibraryContext, callback: Callback) => {
+    const req = ctx.clientToProxyRequest;
+    const res = ctx.proxyToClientResponse;
+    const connectReq = ctx.connectRequest;
+    if (ctx.isSSL) {
+      const target = parseHostPort(connectReq?.url ?? '') ?? parseHostPort(String(req.headers.host ?? ''), 443);
+      if (!target) return sendPage(res, 400, 'Bad request', 'The request names no valid host.');
+      if (target.host === CHECK_HOST) return answerCheck(res, true);
+      const client = clientAddress(connectReq?.socket ?? req.socket);
+      return intercept(deps, req, res, { tls: true, connectHost: target.host, upstream: target, client });
+    }
+    const original = originalUrls.get(req) ?? req.url ?? '';
+    if (!/^http:\/\//i.test(original)) {
+      return connectReq ? sendPage(res, 400, 'Expected TLS', 'This tunnel was opened for HTTPS.') : answerNotAProxyRequest(res);
+    }
+    const options = ctx.proxyToServerRequestOptions;
+    const target = parseHostPort(`${options?.host ?? ''}:${options?.port ?? 80}`);
+    if (!target || !options) return sendPage(res, 400, 'Bad request', 'The request names no valid host.');
+    if (target.host === CHECK_HOST) return answerCheck(res, false);
+    const client = clientAddress(req.socket);
+    if (isPinterestHost(target.host)) {
+      return intercept(deps, req, res, { tls: false, connectHost: null, upstream: target, client });
+    }
+    const navigation = req.headers['sec-fetch-dest'] === 'document' || /text\/html/.test(String(req.headers.accept ?? ''));
+    opts.pipeline.tunnel({ client, host: target.host, site: siteOf(target.host), url: navigation ? original : null, time: Date.now() });
+    const where = resolveUpstream(opts.rules, target.host, target.port);
+    if ('notFound' in where) return sendUpstreamError(res, target.host, 'dns');
+    options.host = where.host;
+    options.port = where.port;
+    return callback(); // plain HTTP to anyone else: forwarded untouched by the library.
+  });
+
+  // Runs before the library writes its own 504 with raw error text: answer with our page first.
+  proxy.onError((ctx: LibraryContext | null, err?: Error, kind?: string) => {
+    if (ctx?.proxyToClientResponse) {
+      const host = String(ctx.clientToProxyRequest?.headers.host ?? 'the upstream').replace(/:\d+$/, '');
+      sendUpstreamError(ctx.proxyToClientResponse, host, errorKindOf(err));
+    } else if (kind === 'HTTP_SERVER_ERROR') {
+      listenError?.(err);
+    }
+  });
+
+  let listenError: ((err?: Error) => void) | undefined;
+  await new Promise<void>((resolve, reject) => {
+    listenError = (err) => {
+      const code = (err as NodeJS.ErrnoException | undefined)?.code;
+      reject(
+        code === 'EADDRINUSE'
+          ? new PinauditError('PORT_IN_USE', `port ${opts.port} on ${opts.host} is already in use; choose another with --proxy-port`)
+          : new PinauditError('LISTEN_FAILED', `cannot listen on ${opts.host}:${opts.port}: ${err?.message ?? 'unknown error'}`),
+      );
+    };
+    proxy.listen(
+      {
+        host: opts.host,
+        port: opts.port,
+        keepAlive: true,
+        forceSNI: true,
+        sslCaDir: NO_FILE,
+        httpAgent,
+        httpsAgent,
+        timeout: opts.clientIdleMs ?? 120_000,
+      },
+      (err?: Error | null) => (err ? reject(err) : resolve()),
+    );
+  });
+  listenError = undefined;
+
+  const servers: http.Server[] = [proxy.httpServer, proxy.httpsServer].filter((s): s is http.Server => s !== undefined);
+  for (const server of servers) server.on('connection', (s: Socket) => registry.add(s));
+  // Remember the request line's URL before the library rewrites absolute-form to a path.
+  proxy.httpServer?.prependListener('request', (req: IncomingMessage) => originalUrls.set(req, req.url ?? ''));
+  const address = proxy.httpServer?.address();
+  const port = typeof address === 'object' && address ? address.port : opts.port;
+
+  return {
+    port,
+    host: opts.host,
+    openSockets: () => registry.size,
+    close: async () => {
+      const closed = servers.map((s) => new Promise<void>((r) => s.close(() => r())));
+      proxy.close();
+      registry.destroyAll();
+      for (const s of servers) s.closeAllConnections?.();
+      httpAgent.destroy();
+      httpsAgent.destroy();
+      await Promise.race([Promise.all(closed), new Promise((r) => setTimeout(r, 1000).unref())]);
+    },
+  };
+}
