@@ -1,0 +1,91 @@
+/**
+ * Calendar days. Roll-ups are kept per local day (`YYYY-MM-DD`, the machine's time zone); a time
+ * range in ms is answered exactly by splitting it into whole days (read from the roll-ups) and at
+ * most two partial days at its ends (read from raw rows).
+ */
+
+/** Latest time a range may reach (end of year 9999), so day arithmetic stays valid. */
+export const MAX_TIME = 253_402_300_799_999;
+
+/** The local calendar day of a time, `YYYY-MM-DD`. */
+export function dayKey(time: number): string {
+  const d = new Date(time);
+  const y = String(d.getFullYear()).padStart(4, '0');
+  const m = String(d.getMonth() + 1).padStart(2, '0');
+  const day = String(d.getDate()).padStart(2, '0');
+  return `${y}-${m}-${day}`;
+}
+
+/** Local midnight at or before `time`. */
+export function startOfDay(time: number): number {
+  const d = new Date(time);
+  return new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime();
+}
+
+/** Local midnight after `time`'s day (DST-safe: not `+ 86_400_000`). */
+export function nextDay(time: number): number {
+  const d = new Date(time);
+  return new Date(d.getFullYear(), d.getMonth(), d.getDate() + 1).getTime();
+}
+
+/** Local midnight of a `YYYY-MM-DD` day. */
+export function dayStart(day: string): number {
+  const [y, m, d] = day.split('-').map(Number);
+  return new Date(y ?? 1970, (m ?? 1) - 1, d ?? 1).getTime();
+}
+
+/** A half-open time range `[from, to)` in ms. */
+export interface TimeRange {
+  from: number;
+  to: number;
+}
+
+/** A range split into whole days and partial-day edges. */
+export interface SplitRange {
+  /** First and last whole day (inclusive), or an empty pair (`'~'`, `''`) when there is none. */
+  firstDay: string;
+  lastDay: string;
+  /** Up to two raw parts; absent parts are empty ranges (`[0, 0)`). */
+  head: TimeRange;
+  tail: TimeRange;
+  /** The day of each raw part (meaningful only when the part is not empty). */
+  headDay: string;
+  tailDay: string;
+}
+
+const EMPTY: TimeRange = { from: 0, to: 0 };
+
+/** Normalises optional bounds to a finite range. */
+export function normaliseRange(from?: number | null, to?: number | null): TimeRange {
+  const f = Math.max(0, Math.floor(from ?? 0));
+  const t = Math.min(MAX_TIME, Math.floor(to ?? MAX_TIME));
+  return { from: f, to: Math.max(f, t) };
+}
+
+/** Splits `[from, to)` into whole local days and raw edges. */
+export function splitRange(range: TimeRange): SplitRange {
+  const { from, to } = range;
+  const none = { firstDay: '~', lastDay: '', head: EMPTY, tail: EMPTY, headDay: '', tailDay: '' };
+  if (to <= from) return none;
+  const firstMidnight = from === startOfDay(from) ? from : nextDay(from);
+  const lastMidnight = startOfDay(to);
+  if (firstMidnight >= lastMidnight) {
+    // Within one day, or spanning a single midnight with no whole day between.
+    if (firstMidnight >= to) return { ...none, head: { from, to }, headDay: dayKey(from) };
+    return {
+      ...none,
+      head: { from, to: firstMidnight },
+      headDay: dayKey(from),
+      tail: { from: firstMidnight, to },
+      tailDay: dayKey(firstMidnight),
+    };
+  }
+  return {
+    firstDay: dayKey(firstMidnight),
+    lastDay: dayKey(startOfDay(lastMidnight - 1)),
+    head: firstMidnight > from ? { from, to: firstMidnight } : EMPTY,
+    headDay: dayKey(from),
+    tail: lastMidnight < to ? { from: lastMidnight, to } : EMPTY,
+    tailDay: dayKey(lastMidnight),
+  };
+}

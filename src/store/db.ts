@@ -1,0 +1,96 @@
+/**
+ * The one module that imports better-sqlite3: opens a connection with the pragmas pinaudit relies
+ * on (WAL so the dashboard reads while the proxy writes, foreign keys, a busy timeout,
+ * synchronous=NORMAL, which in WAL mode loses nothing committed when the process dies) and runs the
+ * migrations. Other store modules use the re-exported types only.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { StoreError, messageOf, sqliteCode } from './errors.js';
+import { migrate, type MigrationReport } from './migrate.js';
+
+/** A SQLite connection (better-sqlite3). */
+export type Database = BetterSqlite3.Database;
+/** A prepared statement. */
+export type Statement<P extends unknown[] = unknown[], R = unknown> = BetterSqlite3.Statement<P, R>;
+
+/** How to open a connection. */
+export interface OpenOptions {
+  /** Read-only connection (dashboard, export, report). Default false. */
+  readonly?: boolean;
+  /**
+   * How long a statement waits for another connection's lock, in ms. The writer keeps this short
+   * because its flushes run on the event loop; a busy flush is retried on the next tick instead.
+   * Default 5000.
+   */
+  busyTimeoutMs?: number;
+  /** Apply pending migrations (write connections only). Default true for write connections. */
+  migrate?: boolean;
+  /** Folder of `NNN-name.sql` files; defaults to the project's `migrations/`. */
+  migrationsDir?: string;
+}
+
+/** An open, migrated connection and what the migration runner did. */
+export interface OpenedDatabase {
+  db: Database;
+  migrations: MigrationReport;
+}
+
+/**
+ * Opens (creating if needed) the database at `path`, sets the pragmas and applies pending
+ * migrations. Throws {@link StoreError} `DB_OPEN`, `DB_CORRUPT`, `DB_NEWER`, `DB_CHANGED`, … .
+ */
+export function openDatabase(path: string, options: OpenOptions = {}): OpenedDatabase {
+  const readonly = options.readonly ?? false;
+  const db = connect(path, readonly);
+  try {
+    configure(db, readonly, options.busyTimeoutMs ?? 5000);
+    const shouldMigrate = options.migrate ?? !readonly;
+    const migrations = migrate(db, { dir: options.migrationsDir, apply: shouldMigrate });
+    return { db, migrations };
+  } catch (err: unknown) {
+    db.close();
+    throw toStoreError(err, path);
+  }
+}
+
+/**
+ * A bare connection with no pragmas and no migrations. For tests that need a second connection
+ * (e.g. one holding `BEGIN EXCLUSIVE` to make the writer's flush fail) and for tools.
+ */
+export function openRawConnection(path: string): Database {
+  return connect(path, false);
+}
+
+function connect(path: string, readonly: boolean): Database {
+  try {
+    if (!readonly && path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    return new BetterSqlite3(path, { readonly, fileMustExist: readonly });
+  } catch (err: unknown) {
+    throw new StoreError('DB_OPEN', `cannot open the database ${path}: ${messageOf(err)}`, { cause: err });
+  }
+}
+
+function configure(db: Database, readonly: boolean, busyTimeoutMs: number): void {
+  db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
+  // The first real read: a file that is not SQLite fails here with SQLITE_NOTADB.
+  db.pragma('schema_version');
+  if (!readonly) db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+}
+
+function toStoreError(err: unknown, path: string): StoreError {
+  if (err instanceof StoreError) return err;
+  const code = sqliteCode(err);
+  if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
+    return new StoreError(
+      'DB_CORRUPT',
+      `${path} is not a pinaudit database (or it is damaged): ${messageOf(err)}. ` +
+        'Move it aside or pass another --db path.',
+      { cause: err },
+    );
+  }
+  return new StoreError('DB_OPEN', `cannot open the database ${path}: ${messageOf(err)}`, { cause: err });
+}

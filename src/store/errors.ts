@@ -1,0 +1,47 @@
+/**
+ * The storage layer's coded errors. The code is stable (the CLI maps it to an exit code and the
+ * dashboard to a status); the message is for people and says what to do.
+ */
+
+/** Every code a {@link StoreError} can carry. */
+export type StoreErrorCode =
+  /** The database records migrations this pinaudit does not know: it was made by a newer version. */
+  | 'DB_NEWER'
+  /** A migration file that was applied to this database has since changed (checksum mismatch). */
+  | 'DB_CHANGED'
+  /** The file is not a SQLite database, or it is damaged. */
+  | 'DB_CORRUPT'
+  /** The file could not be opened (permissions, missing directory, locked). */
+  | 'DB_OPEN'
+  /** The `migrations/` folder could not be found or read. */
+  | 'MIGRATIONS_MISSING'
+  /** A migration failed to apply; nothing of it was kept. */
+  | 'MIGRATION_FAILED'
+  /** A setting was given a value of the wrong shape. */
+  | 'BAD_SETTING';
+
+/** An error of the storage layer with a stable `code`. */
+export class StoreError extends Error {
+  readonly code: StoreErrorCode;
+
+  constructor(code: StoreErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StoreError';
+    this.code = code;
+  }
+}
+
+/** The message of any thrown value. */
+export function messageOf(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return String(err);
+}
+
+/** The SQLite error code (`SQLITE_BUSY`, `SQLITE_NOTADB`, …) of a thrown value, if it has one. */
+export function sqliteCode(err: unknown): string | null {
+  if (typeof err === 'object' && err !== null && 'code' in err) {
+    const code = (err as { code: unknown }).code;
+    if (typeof code === 'string' && code.startsWith('SQLITE_')) return code;
+  }
+  return null;
+}

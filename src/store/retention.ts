@@ -1,0 +1,111 @@
+/**
+ * Retention and purge. Pruning removes raw rows (requests, their identifier links and line items,
+ * the per-day identifier and page tables, and identifiers and pages nobody refers to any more)
+ * older than the retention period, and keeps the daily roll-up and tunnel counts. Purge is the
+ * user's explicit "forget": it removes everything before a date (roll-ups and tunnel counts too),
+ * or everything, with secure_delete on so the freed pages are overwritten.
+ */
+import type { Database } from './db.js';
+import { dayKey, startOfDay } from './days.js';
+
+/** How many rows a prune or purge removed. */
+export interface PruneReport {
+  /** Rows older than this time (ms) were removed. */
+  cutoff: number;
+  requests: number;
+  identifiers: number;
+  pages: number;
+  /** Roll-up and tunnel-count rows (purge only). */
+  rollups: number;
+  tunnels: number;
+}
+
+/** Requests deleted per transaction, so a large prune does not hold the write lock for long. */
+const CHUNK = 5000;
+
+/**
+ * Removes raw rows from before local midnight `retentionDays` days ago. Roll-ups are kept.
+ */
+export function prune(db: Database, options: { retentionDays: number; now?: number }): PruneReport {
+  const now = options.now ?? Date.now();
+  const d = new Date(now);
+  const cutoff = startOfDay(new Date(d.getFullYear(), d.getMonth(), d.getDate() - options.retentionDays).getTime());
+  return removeBefore(db, cutoff, false);
+}
+
+/** What to purge: everything before a date, or all data. Settings are kept. */
+export type PurgeOptions = { before: Date; all?: false } | { all: true; before?: undefined };
+
+/** Removes data at the user's request (see the module note). */
+export function purge(db: Database, options: PurgeOptions): PruneReport {
+  db.pragma('secure_delete = ON');
+  const cutoff = options.all ? Number.MAX_SAFE_INTEGER : startOfDay(options.before.getTime());
+  const report = options.all ? removeAll(db) : removeBefore(db, cutoff, true);
+  try {
+    // Move the overwritten pages out of the WAL into the main file; best effort (a reader may hold it).
+    db.pragma('wal_checkpoint(TRUNCATE)');
+  } catch {
+    // Checkpointing later is equally correct; only the timing of the overwrite changes.
+  }
+  return report;
+}
+
+function removeBefore(db: Database, cutoff: number, includeRollups: boolean): PruneReport {
+  const report: PruneReport = { cutoff, requests: 0, identifiers: 0, pages: 0, rollups: 0, tunnels: 0 };
+  const day = dayKey(cutoff);
+  const chunk = db.prepare(
+    'DELETE FROM requests WHERE id IN (SELECT id FROM requests WHERE time < ? ORDER BY time LIMIT ?)',
+  );
+  for (;;) {
+    const n = db.transaction(() => chunk.run(cutoff, CHUNK).changes).immediate();
+    report.requests += n;
+    if (n < CHUNK) break;
+  }
+  db.transaction(() => {
+    db.prepare('DELETE FROM identifier_days WHERE day < ?').run(day);
+    db.prepare('DELETE FROM page_days WHERE day < ?').run(day);
+    if (includeRollups) {
+      report.rollups = db.prepare('DELETE FROM daily_rollup WHERE day < ?').run(day).changes;
+      report.tunnels = db.prepare('DELETE FROM tunnel_days WHERE day < ?').run(day).changes;
+    }
+    removeOrphans(db, report);
+  }).immediate();
+  return report;
+}
+
+function removeAll(db: Database): PruneReport {
+  const report: PruneReport = {
+    cutoff: Number.MAX_SAFE_INTEGER,
+    requests: 0,
+    identifiers: 0,
+    pages: 0,
+    rollups: 0,
+    tunnels: 0,
+  };
+  db.transaction(() => {
+    db.exec('DELETE FROM request_identifiers; DELETE FROM purchase_items; DELETE FROM identifier_days; DELETE FROM page_days');
+    report.requests = db.prepare('DELETE FROM requests').run().changes;
+    report.identifiers = db.prepare('DELETE FROM identifiers').run().changes;
+    report.pages = db.prepare('DELETE FROM pages').run().changes;
+    report.rollups = db.prepare('DELETE FROM daily_rollup').run().changes;
+    report.tunnels = db.prepare('DELETE FROM tunnel_days').run().changes;
+  }).immediate();
+  return report;
+}
+
+function removeOrphans(db: Database, report: PruneReport): void {
+  report.identifiers = db
+    .prepare(
+      `DELETE FROM identifiers WHERE
+         NOT EXISTS (SELECT 1 FROM request_identifiers ri WHERE ri.identifier_id = identifiers.id) AND
+         NOT EXISTS (SELECT 1 FROM identifier_days d WHERE d.identifier_id = identifiers.id)`,
+    )
+    .run().changes;
+  report.pages = db
+    .prepare(
+      `DELETE FROM pages WHERE
+         NOT EXISTS (SELECT 1 FROM requests r WHERE r.page_id = pages.id) AND
+         NOT EXISTS (SELECT 1 FROM page_days d WHERE d.page_id = pages.id)`,
+    )
+    .run().changes;
+}

@@ -1,0 +1,193 @@
+/**
+ * Turning a flow into the plain values the writer stores. Done when the flow is recorded, so later
+ * changes to the flow object cannot alter what is written. Credentials are reduced to their
+ * fingerprint here; an identifier of kind `credential` without one is dropped, never stored raw.
+ */
+import type { Decision, Finding, Identifier, IdentifierKind, IdentifierSource, LineItem, Outcome } from '../types.js';
+import type { Flow } from '../pipeline.js';
+import { dayKey } from './days.js';
+
+/** The `requests` columns of one flow (names match the SQL parameters). */
+export interface RequestColumns {
+  flow_id: string;
+  time: number;
+  client: string;
+  source: string;
+  method: string;
+  host: string;
+  connect_host: string | null;
+  path: string;
+  category: string | null;
+  third_party: number | null;
+  page_site: string | null;
+  attributed_by: string | null;
+  confidence: string | null;
+  leak_level: string | null;
+  tag_id: string | null;
+  tag_event: string | null;
+  tag_value: number | null;
+  tag_currency: string | null;
+  tag_order_id: string | null;
+  tag_partner: string | null;
+  hashed_email: number;
+  hashed_email_algo: string | null;
+  logged_in: number | null;
+  gpc: number | null;
+  dnt: number | null;
+  client_hints: number | null;
+  malformed: string;
+  reasons: string;
+  block_mode: string | null;
+  decision: string | null;
+  decision_reason: string | null;
+  stripped: string;
+  ids_prevented: number;
+  page_prevented: number;
+}
+
+/** An identifier as stored: `value` is the fingerprint for credentials. */
+export interface StoredIdentifier {
+  name: string;
+  kind: IdentifierKind;
+  source: IdentifierSource;
+  value: string;
+}
+
+/** Everything the writer needs to insert one flow. */
+export interface PendingRequest {
+  columns: RequestColumns;
+  day: string;
+  pageUrl: string | null;
+  identifiers: StoredIdentifier[];
+  lineItems: LineItem[];
+}
+
+/** The outcome columns of a completed flow. */
+export interface OutcomeColumns {
+  outcome: Outcome['kind'];
+  status: number | null;
+  bytes: number | null;
+  error_kind: string | null;
+  error_message: string | null;
+  completed_at: number;
+}
+
+/** Stripped-list entries that carry the page (see DESIGN.md attribution methods). */
+const PAGE_CARRIERS: Record<string, readonly string[]> = {
+  'tag-payload': ['ad.loc', 'url', 'via', 'page', 'page-url'],
+  referer: ['referer'],
+  origin: ['origin'],
+};
+
+/** Converts a recorded flow into its stored form. */
+export function toPending(flow: Flow, blockMode: string | null): PendingRequest {
+  const obs = flow.observation;
+  const finding = flow.finding;
+  const decision = flow.decision;
+  const identifiers = finding ? storableIdentifiers(finding.identifiers) : [];
+  const tag = finding?.tag ?? null;
+  const bool = (v: boolean | undefined): number | null => (v === undefined ? null : v ? 1 : 0);
+  const prevented = finding && decision ? preventedBy(finding, decision, identifiers) : { ids: 0, page: 0 };
+  const columns: RequestColumns = {
+    flow_id: obs.id,
+    time: obs.time,
+    client: obs.client,
+    source: obs.source,
+    method: obs.method,
+    host: obs.host,
+    connect_host: obs.connectHost,
+    path: pathOf(obs.url),
+    category: finding?.category ?? null,
+    third_party: bool(finding?.thirdParty),
+    page_site: finding?.page.site ?? null,
+    attributed_by: finding?.page.attributedBy ?? null,
+    confidence: finding?.page.confidence ?? null,
+    leak_level: finding?.leakLevel ?? null,
+    tag_id: tag?.id ?? null,
+    tag_event: tag?.event ?? null,
+    tag_value: finiteOrNull(tag?.value),
+    tag_currency: tag?.currency ?? null,
+    tag_order_id: tag?.orderId ?? null,
+    tag_partner: tag?.partner ?? null,
+    hashed_email: tag?.hashedEmail ? 1 : 0,
+    hashed_email_algo: tag?.hashedEmail?.algo ?? null,
+    logged_in: bool(finding?.loggedIn),
+    gpc: bool(finding?.signals.gpc),
+    dnt: bool(finding?.signals.dnt),
+    client_hints: bool(finding?.signals.clientHints),
+    malformed: JSON.stringify(finding?.malformed ?? []),
+    reasons: JSON.stringify(finding?.reasons ?? []),
+    block_mode: blockMode,
+    decision: decision?.action ?? null,
+    decision_reason: decision?.reason ?? null,
+    stripped: JSON.stringify(decision?.stripped ?? []),
+    ids_prevented: prevented.ids,
+    page_prevented: prevented.page,
+  };
+  return {
+    columns,
+    day: dayKey(obs.time),
+    pageUrl: finding?.page.url ?? null,
+    identifiers,
+    lineItems: tag?.lineItems ?? [],
+  };
+}
+
+/** The stored form of an outcome. */
+export function toOutcomeColumns(outcome: Outcome, time: number): OutcomeColumns {
+  switch (outcome.kind) {
+    case 'response':
+      return { outcome: 'response', status: outcome.status, bytes: outcome.bytes, error_kind: null, error_message: null, completed_at: time };
+    case 'blocked':
+      return { outcome: 'blocked', status: outcome.status, bytes: null, error_kind: null, error_message: null, completed_at: time };
+    case 'error':
+      return {
+        outcome: 'error',
+        status: null,
+        bytes: null,
+        error_kind: outcome.error,
+        error_message: outcome.message.slice(0, 300),
+        completed_at: time,
+      };
+  }
+}
+
+function storableIdentifiers(ids: readonly Identifier[]): StoredIdentifier[] {
+  const out: StoredIdentifier[] = [];
+  for (const id of ids) {
+    // A credential is only ever kept as its keyed fingerprint.
+    const value = id.kind === 'credential' ? id.fingerprint : (id.value ?? id.fingerprint);
+    if (value === undefined) continue;
+    out.push({ name: id.name, kind: id.kind, source: id.source, value });
+  }
+  return out;
+}
+
+/**
+ * How many identifier transmissions and whether the page URL were withheld by a decision: a block
+ * withholds everything; a strip withholds identifiers whose name or source (`cookie`, `query`,
+ * `body`) is listed, and the page when the carrier of its attribution is listed.
+ */
+function preventedBy(finding: Finding, decision: Decision, ids: readonly StoredIdentifier[]): { ids: number; page: number } {
+  const leaks = finding.leakLevel !== 'none' && finding.page.url !== null ? 1 : 0;
+  if (decision.action === 'block') return { ids: ids.length, page: leaks };
+  if (decision.action === 'allow') return { ids: 0, page: 0 };
+  const stripped = new Set(decision.stripped.map((s) => s.toLowerCase()));
+  const idCount = ids.filter((i) => stripped.has(i.name.toLowerCase()) || stripped.has(i.source)).length;
+  const carriers = PAGE_CARRIERS[finding.page.attributedBy] ?? [];
+  const page = leaks === 1 && carriers.some((c) => stripped.has(c)) ? 1 : 0;
+  return { ids: idCount, page };
+}
+
+function pathOf(url: string): string {
+  try {
+    return new URL(url).pathname;
+  } catch {
+    const q = url.search(/[?#]/);
+    return (q === -1 ? url : url.slice(0, q)).slice(0, 2048);
+  }
+}
+
+function finiteOrNull(v: number | null | undefined): number | null {
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}

@@ -1,0 +1,331 @@
+/**
+ * The write side: the proxy queues flows here and never waits for the disk. Queued rows are
+ * written in one transaction per flush (every `flushIntervalMs`, or soon after `maxBatch` rows are
+ * queued). A flush that fails (SQLITE_BUSY, disk full) keeps its rows in memory, up to
+ * `maxPending`, and is retried on the next tick; `health()` tells the app so it can warn.
+ *
+ * Guarantee: after the process is killed, the database opens cleanly and at most the rows queued
+ * since the last successful flush (one flush interval) are missing; WAL with synchronous=NORMAL
+ * keeps every committed flush.
+ */
+import type { Outcome } from '../types.js';
+import type { Flow, Stage, TunnelEvent } from '../pipeline.js';
+import { openDatabase, type Database } from './db.js';
+import { dayKey } from './days.js';
+import { messageOf } from './errors.js';
+import { prune, type PruneReport } from './retention.js';
+import { toOutcomeColumns, toPending, type OutcomeColumns, type PendingRequest } from './rows.js';
+import { readSettings, writeSettings, type StoredSettings } from './settings.js';
+import { prepareWriteStatements, writeBatch, type BatchInsert, type WriteStatements } from './write-batch.js';
+
+/** Options of {@link createStore}. */
+export interface StoreOptions {
+  /** Database file (created with its directory if missing). */
+  path: string;
+  /** Longest time a queued row waits before it is written. Default 100 ms. */
+  flushIntervalMs?: number;
+  /** Queue length that triggers a flush without waiting for the interval. Default 500. */
+  maxBatch?: number;
+  /** Most rows kept in memory while flushes fail; beyond it new rows are dropped (counted). Default 50 000. */
+  maxPending?: number;
+  /** Overrides the stored `tunnelCounting` setting for this process (e.g. a CLI flag). */
+  countTunnels?: boolean;
+  /**
+   * Overrides the stored `retentionDays` setting for this process; `null` never prunes. Pruning
+   * runs when the store opens and then daily.
+   */
+  retentionDays?: number | null;
+  /** The block mode to stamp on each recorded row; default: the stored `blockMode` setting. */
+  blockMode?: () => string | null;
+  /** Clock (tests). Default `Date.now`. */
+  now?: () => number;
+  /** Migrations folder (tests). */
+  migrationsDir?: string;
+}
+
+/** What the app shows when storage is unhealthy. */
+export interface StoreHealth {
+  /** Rows, completions and tunnel counts waiting in memory. */
+  pending: number;
+  /** The last flush error, cleared by the next successful flush. */
+  lastError: string | null;
+  /** Rows dropped because the in-memory bound was reached. */
+  dropped: number;
+}
+
+/** Persisted settings with an in-memory snapshot. */
+export interface SettingsHandle {
+  /** The current settings (frozen; no disk access). */
+  get(): Readonly<StoredSettings>;
+  /** Validates, writes at once and publishes; throws StoreError `BAD_SETTING`. */
+  set(patch: Partial<StoredSettings>): Readonly<StoredSettings>;
+  /** Calls `listener` after each change; returns the unsubscribe function. */
+  subscribe(listener: (settings: Readonly<StoredSettings>) => void): () => void;
+}
+
+/** The store the proxy records into. */
+export interface Store {
+  readonly path: string;
+  /** Queues one flow (after classify and policy ran). Never blocks on disk, never throws. */
+  record(flow: Flow): void;
+  /** Queues the outcome of a recorded flow (also when it arrives before its row is written). */
+  complete(flowId: string, outcome: Outcome): void;
+  /** Counts a blind tunnel (site per day only), unless tunnel counting is off. */
+  tunnel(event: TunnelEvent): void;
+  /** Writes everything queued now, in one transaction. On failure keeps the rows (see health). */
+  flush(): void;
+  /** Flushes (waiting up to 2 s for locks) and closes. Returns the final health. */
+  close(): StoreHealth;
+  health(): StoreHealth;
+  readonly settings: SettingsHandle;
+  /** Prunes raw rows older than the retention period now. */
+  prune(): PruneReport | null;
+}
+
+const MAX_WAITING = 10_000;
+const DAY_MS = 86_400_000;
+
+/** Opens (and migrates) the database and returns the store. Throws StoreError on a bad database. */
+export function createStore(options: StoreOptions): Store {
+  const { db } = openDatabase(options.path, { busyTimeoutMs: 50, migrationsDir: options.migrationsDir });
+  return new BatchingStore(db, options);
+}
+
+/** The pipeline stage that records flows, outcomes and tunnels. Put it after classify and policy. */
+export function recordStage(store: Store): Stage {
+  return {
+    name: 'record',
+    request(flow) {
+      // The classifier said this is not Pinterest traffic: nothing to audit.
+      if (flow.finding?.pinterest === false) return;
+      store.record(flow);
+    },
+    complete(flow, outcome) {
+      if (flow.finding?.pinterest === false) return;
+      store.complete(flow.observation.id, outcome);
+    },
+    tunnel(event) {
+      store.tunnel(event);
+    },
+  };
+}
+
+class BatchingStore implements Store {
+  readonly path: string;
+  readonly settings: SettingsHandle;
+  readonly #db: Database;
+  readonly #stmts: WriteStatements;
+  readonly #opts: Required<Pick<StoreOptions, 'flushIntervalMs' | 'maxBatch' | 'maxPending'>>;
+  readonly #now: () => number;
+  readonly #blockMode: () => string | null;
+  readonly #countTunnels: boolean | undefined;
+  readonly #retentionDays: number | null | undefined;
+  #inserts: PendingRequest[] = [];
+  #completions: Array<{ flowId: string; outcome: OutcomeColumns }> = [];
+  #tunnels = new Map<string, { day: string; site: string; count: number }>();
+  /** Flows queued but not yet written (to refuse a second row for the same flow). */
+  readonly #queued = new Set<string>();
+  /** Written flows still waiting for their outcome → row id. */
+  readonly #rowIds = new Map<string, number>();
+  /** Outcomes that arrived before their flow was recorded. */
+  readonly #waiting = new Map<string, OutcomeColumns>();
+  #timer: NodeJS.Timeout | null = null;
+  #immediate: NodeJS.Immediate | null = null;
+  #pruneTimer: NodeJS.Timeout | null = null;
+  #lastError: string | null = null;
+  #dropped = 0;
+  #closed = false;
+
+  constructor(db: Database, options: StoreOptions) {
+    this.path = options.path;
+    this.#db = db;
+    this.#stmts = prepareWriteStatements(db);
+    this.#opts = {
+      flushIntervalMs: options.flushIntervalMs ?? 100,
+      maxBatch: options.maxBatch ?? 500,
+      maxPending: options.maxPending ?? 50_000,
+    };
+    this.#now = options.now ?? Date.now;
+    this.#countTunnels = options.countTunnels;
+    this.#retentionDays = options.retentionDays;
+    this.settings = createSettingsHandle(db);
+    this.#blockMode = options.blockMode ?? (() => this.settings.get().blockMode);
+    if (this.#retentionDays !== null) {
+      this.prune();
+      this.#pruneTimer = setInterval(() => this.#safePrune(), DAY_MS);
+      this.#pruneTimer.unref();
+    }
+  }
+
+  record(flow: Flow): void {
+    if (this.#closed) return;
+    const id = flow.observation.id;
+    if (this.#queued.has(id) || this.#rowIds.has(id)) return;
+    if (this.#inserts.length >= this.#opts.maxPending) {
+      this.#dropped += 1;
+      return;
+    }
+    try {
+      this.#inserts.push(toPending(flow, this.#blockMode()));
+      this.#queued.add(id);
+    } catch (err: unknown) {
+      // A flow we cannot even convert is counted as lost, never thrown into the proxy.
+      this.#dropped += 1;
+      this.#lastError = `record: ${messageOf(err)}`;
+    }
+    this.#schedule();
+  }
+
+  complete(flowId: string, outcome: Outcome): void {
+    if (this.#closed) return;
+    if (this.#completions.length >= this.#opts.maxPending) {
+      this.#dropped += 1;
+      return;
+    }
+    this.#completions.push({ flowId, outcome: toOutcomeColumns(outcome, this.#now()) });
+    this.#schedule();
+  }
+
+  tunnel(event: TunnelEvent): void {
+    if (this.#closed || event.site === null) return;
+    if (!(this.#countTunnels ?? this.settings.get().tunnelCounting)) return;
+    const day = dayKey(event.time);
+    const key = `${day}\0${event.site}`;
+    const entry = this.#tunnels.get(key);
+    if (entry) entry.count += 1;
+    else this.#tunnels.set(key, { day, site: event.site, count: 1 });
+    this.#schedule();
+  }
+
+  flush(): void {
+    if (this.#inserts.length === 0 && this.#completions.length === 0 && this.#tunnels.size === 0) return;
+    const inserts = this.#inserts;
+    const completions = this.#completions;
+    const byFlow = new Map<string, OutcomeColumns>();
+    for (const c of completions) if (!byFlow.has(c.flowId)) byFlow.set(c.flowId, c.outcome);
+    const batchInserts: BatchInsert[] = inserts.map((pending) => {
+      const id = pending.columns.flow_id;
+      return { pending, outcome: byFlow.get(id) ?? this.#waiting.get(id) ?? null };
+    });
+    const inserted = new Set(inserts.map((p) => p.columns.flow_id));
+    const updates: Array<{ flowId: string; rowId: number; outcome: OutcomeColumns }> = [];
+    const unresolved: Array<{ flowId: string; outcome: OutcomeColumns }> = [];
+    for (const [flowId, outcome] of byFlow) {
+      if (inserted.has(flowId)) continue;
+      const rowId = this.#rowIds.get(flowId);
+      if (rowId === undefined) unresolved.push({ flowId, outcome });
+      else updates.push({ flowId, rowId, outcome });
+    }
+    let rowIds: Array<number | null>;
+    try {
+      rowIds = this.#db.transaction(() =>
+        writeBatch(this.#stmts, { inserts: batchInserts, updates, tunnels: [...this.#tunnels.values()] }),
+      ).immediate();
+    } catch (err: unknown) {
+      this.#lastError = messageOf(err);
+      return;
+    }
+    // Committed: only now move the in-memory bookkeeping forward.
+    batchInserts.forEach((b, i) => {
+      const id = b.pending.columns.flow_id;
+      const rowId = rowIds[i];
+      this.#queued.delete(id);
+      this.#waiting.delete(id);
+      if (rowId !== null && rowId !== undefined && b.outcome === null) this.#rowIds.set(id, rowId);
+    });
+    for (const u of updates) this.#rowIds.delete(u.flowId);
+    for (const u of unresolved) this.#waiting.set(u.flowId, u.outcome);
+    trimOldest(this.#waiting, MAX_WAITING);
+    trimOldest(this.#rowIds, this.#opts.maxPending * 2);
+    this.#inserts = [];
+    this.#completions = [];
+    this.#tunnels = new Map();
+    this.#lastError = null;
+  }
+
+  close(): StoreHealth {
+    if (this.#closed) return this.health();
+    this.#clearTimers();
+    if (this.#pruneTimer) clearInterval(this.#pruneTimer);
+    // Shutdown may wait a little for a lock that a flush on the event loop must not wait for.
+    this.#db.pragma('busy_timeout = 2000');
+    this.flush();
+    this.#closed = true;
+    const health = this.health();
+    this.#db.close();
+    return health;
+  }
+
+  health(): StoreHealth {
+    return {
+      pending: this.#inserts.length + this.#completions.length + this.#tunnels.size,
+      lastError: this.#lastError,
+      dropped: this.#dropped,
+    };
+  }
+
+  prune(): PruneReport | null {
+    const days = this.#retentionDays === undefined ? this.settings.get().retentionDays : this.#retentionDays;
+    if (days === null || this.#closed) return null;
+    return prune(this.#db, { retentionDays: days, now: this.#now() });
+  }
+
+  #safePrune(): void {
+    try {
+      this.prune();
+    } catch (err: unknown) {
+      this.#lastError = `prune: ${messageOf(err)}`;
+    }
+  }
+
+  #schedule(): void {
+    // After a failed flush only the timer retries: an early flush would just hit the lock again.
+    const full = this.#inserts.length + this.#completions.length >= this.#opts.maxBatch;
+    if (full && this.#lastError === null && this.#immediate === null) {
+      this.#immediate = setImmediate(() => this.#tick());
+      this.#immediate.unref();
+    }
+    if (this.#timer === null) {
+      this.#timer = setTimeout(() => this.#tick(), this.#opts.flushIntervalMs);
+      this.#timer.unref();
+    }
+  }
+
+  #tick(): void {
+    this.#clearTimers();
+    if (this.#closed) return;
+    this.flush();
+    if (this.health().pending > 0) this.#schedule();
+  }
+
+  #clearTimers(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    if (this.#immediate) clearImmediate(this.#immediate);
+    this.#timer = null;
+    this.#immediate = null;
+  }
+}
+
+function createSettingsHandle(db: Database): SettingsHandle {
+  let current = readSettings(db);
+  const listeners = new Set<(s: Readonly<StoredSettings>) => void>();
+  return {
+    get: () => current,
+    set(patch) {
+      current = writeSettings(db, patch);
+      for (const l of listeners) l(current);
+      return current;
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+}
+
+function trimOldest<K, V>(map: Map<K, V>, max: number): void {
+  for (const key of map.keys()) {
+    if (map.size <= max) return;
+    map.delete(key);
+  }
+}
