@@ -159,4 +159,14 @@ function verify(applied: readonly AppliedRow[], files: readonly Migration[]): vo
       );
     }
   }
+  const done = new Set(applied.map((m) => m.id));
+  const newest = applied.reduce((max, m) => Math.max(max, m.id), 0);
+  const skipped = files.find((f) => f.id < newest && !done.has(f.id));
+  if (skipped) {
+    throw new StoreError(
+      'DB_CHANGED',
+      `migration ${skipped.name} is missing from a database that already has later ones; ` +
+        'migrations are applied in order and never inserted behind applied ones.',
+    );
+  }
 }

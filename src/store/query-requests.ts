@@ -1,0 +1,221 @@
+/**
+ * The request list: paged and filtered for the dashboard, and streamed for CSV export. Filters are
+ * compiled into one of a few SQL shapes (so each uses the right index) and cached as prepared
+ * statements. Streaming reads chunks by key (time, id), so the connection is free between chunks
+ * for the dashboard's other queries.
+ */
+import type { Action, AttributionMethod, Category, Confidence, IdentifierKind, IdentifierSource, LeakLevel } from '../types.js';
+import { normaliseRange } from './days.js';
+import { likePattern, type RangeFilter, type StatementCache } from './query-sql.js';
+
+/** Filters of the request list and the export. */
+export interface RequestFilter extends RangeFilter {
+  /** Page site (eTLD+1), exact. */
+  site?: string | null;
+  /** Category, or `'none'` for unclassified requests. */
+  category?: Category | 'none' | null;
+  /** Decision, or `'none'` for requests without one. */
+  decision?: Action | 'none' | null;
+  /** Text found anywhere in host, path, page URL, site, tag id or event. */
+  search?: string | null;
+}
+
+/** An identifier as stored with a request (credentials: `value` is the fingerprint). */
+export interface RequestIdentifier {
+  name: string;
+  kind: IdentifierKind;
+  source: IdentifierSource;
+  value: string;
+}
+
+/** One stored request, as the dashboard and the export see it. */
+export interface RequestRow {
+  id: number;
+  flowId: string;
+  time: number;
+  client: string;
+  source: 'proxy' | 'har';
+  method: string;
+  host: string;
+  connectHost: string | null;
+  path: string;
+  category: Category | null;
+  thirdParty: boolean | null;
+  pageSite: string | null;
+  pageUrl: string | null;
+  attributedBy: AttributionMethod | null;
+  confidence: Confidence | null;
+  leakLevel: LeakLevel | null;
+  tagId: string | null;
+  tagEvent: string | null;
+  tagValue: number | null;
+  tagCurrency: string | null;
+  tagOrderId: string | null;
+  tagPartner: string | null;
+  hashedEmail: boolean;
+  hashedEmailAlgo: string | null;
+  loggedIn: boolean | null;
+  gpc: boolean | null;
+  dnt: boolean | null;
+  clientHints: boolean | null;
+  malformed: string[];
+  reasons: string[];
+  blockMode: string | null;
+  decision: Action | null;
+  decisionReason: string | null;
+  stripped: string[];
+  identifiersPrevented: number;
+  pagePrevented: boolean;
+  outcome: 'response' | 'blocked' | 'error' | null;
+  status: number | null;
+  bytes: number | null;
+  errorKind: string | null;
+  errorMessage: string | null;
+  completedAt: number | null;
+  identifiers: RequestIdentifier[];
+}
+
+/** One page of the request list. */
+export interface RequestPage {
+  rows: RequestRow[];
+  /** Matching requests, counted up to {@link TOTAL_CAP}. */
+  total: number;
+  /** True when there are more than `total` matches. */
+  totalCapped: boolean;
+}
+
+/** Most matches counted for a page's total (the UI shows "10 000+"). */
+export const TOTAL_CAP = 10_000;
+const CHUNK = 1000;
+
+const SELECT = `SELECT r.id, r.flow_id AS flowId, r.time, r.client, r.source, r.method, r.host,
+  r.connect_host AS connectHost, r.path, r.category, r.third_party AS thirdParty, r.page_site AS pageSite,
+  p.url AS pageUrl, r.attributed_by AS attributedBy, r.confidence, r.leak_level AS leakLevel, r.tag_id AS tagId,
+  r.tag_event AS tagEvent, r.tag_value AS tagValue, r.tag_currency AS tagCurrency, r.tag_order_id AS tagOrderId,
+  r.tag_partner AS tagPartner, r.hashed_email AS hashedEmail, r.hashed_email_algo AS hashedEmailAlgo,
+  r.logged_in AS loggedIn, r.gpc, r.dnt, r.client_hints AS clientHints, r.malformed, r.reasons,
+  r.block_mode AS blockMode, r.decision, r.decision_reason AS decisionReason, r.stripped,
+  r.ids_prevented AS identifiersPrevented, r.page_prevented AS pagePrevented, r.outcome, r.status, r.bytes,
+  r.error_kind AS errorKind, r.error_message AS errorMessage, r.completed_at AS completedAt
+  FROM requests r LEFT JOIN pages p ON p.id = r.page_id`;
+
+const IDENTIFIERS_OF = `SELECT ri.request_id AS requestId, i.name, i.kind, ri.source, i.value
+  FROM request_identifiers ri JOIN identifiers i ON i.id = ri.identifier_id
+  WHERE ri.request_id IN (SELECT value FROM json_each(@ids)) ORDER BY ri.request_id, i.name`;
+
+type RawRow = Omit<RequestRow, 'identifiers' | 'malformed' | 'reasons' | 'stripped' | 'thirdParty' | 'hashedEmail'
+  | 'loggedIn' | 'gpc' | 'dnt' | 'clientHints' | 'pagePrevented'> & {
+  malformed: string; reasons: string; stripped: string; thirdParty: number | null; hashedEmail: number;
+  loggedIn: number | null; gpc: number | null; dnt: number | null; clientHints: number | null; pagePrevented: number;
+};
+
+/** Request-list queries over one connection. */
+export class RequestQueries {
+  readonly #c: StatementCache;
+
+  constructor(cache: StatementCache) {
+    this.#c = cache;
+  }
+
+  /** Newest first. */
+  page(filter: RequestFilter = {}, page: { limit?: number; offset?: number } = {}): RequestPage {
+    const { where, params } = compile(filter);
+    const limit = Math.max(0, Math.min(page.limit ?? 50, 1000));
+    const offset = Math.max(0, page.offset ?? 0);
+    const raw = this.#c.all<RawRow>(
+      `${SELECT} WHERE ${where} ORDER BY r.time DESC, r.id DESC LIMIT @limit OFFSET @offset`,
+      { ...params, limit, offset },
+    );
+    const counted = this.#c.one<{ n: number }>(
+      `SELECT count(*) AS n FROM (SELECT 1 FROM requests r LEFT JOIN pages p ON p.id = r.page_id
+       WHERE ${where} LIMIT ${TOTAL_CAP + 1})`,
+      params,
+    );
+    const n = counted?.n ?? 0;
+    return { rows: this.#withIdentifiers(raw), total: Math.min(n, TOTAL_CAP), totalCapped: n > TOTAL_CAP };
+  }
+
+  /** Oldest first, in chunks. */
+  *iterate(filter: RequestFilter = {}): IterableIterator<RequestRow> {
+    const { where, params } = compile(filter);
+    const sql = `${SELECT} WHERE ${where} AND r.time >= @afterTime AND NOT (r.time = @afterTime AND r.id <= @afterId)
+      ORDER BY r.time, r.id LIMIT ${CHUNK}`;
+    let afterTime = -1;
+    let afterId = -1;
+    for (;;) {
+      // Fetch a whole chunk before yielding: no statement stays open while the consumer waits.
+      const raw = this.#c.all<RawRow>(sql, { ...params, afterTime, afterId });
+      yield* this.#withIdentifiers(raw);
+      const last = raw[raw.length - 1];
+      if (!last || raw.length < CHUNK) return;
+      afterTime = last.time;
+      afterId = last.id;
+    }
+  }
+
+  #withIdentifiers(raw: RawRow[]): RequestRow[] {
+    const byRequest = new Map<number, RequestIdentifier[]>();
+    if (raw.length > 0) {
+      const ids = this.#c.all<RequestIdentifier & { requestId: number }>(IDENTIFIERS_OF, {
+        ids: JSON.stringify(raw.map((r) => r.id)),
+      });
+      for (const { requestId, ...id } of ids) {
+        const list = byRequest.get(requestId);
+        if (list) list.push(id);
+        else byRequest.set(requestId, [id]);
+      }
+    }
+    return raw.map((r) => toRow(r, byRequest.get(r.id) ?? []));
+  }
+}
+
+function compile(filter: RequestFilter): { where: string; params: Record<string, unknown> } {
+  const range = normaliseRange(filter.from, filter.to);
+  const parts = ['r.time >= @from', 'r.time < @to'];
+  const params: Record<string, unknown> = { from: range.from, to: range.to };
+  if (filter.site) {
+    parts.push('r.page_site = @site');
+    params.site = filter.site;
+  }
+  if (filter.category) {
+    parts.push(filter.category === 'none' ? 'r.category IS NULL' : 'r.category = @category');
+    params.category = filter.category;
+  }
+  if (filter.decision) {
+    parts.push(filter.decision === 'none' ? 'r.decision IS NULL' : 'r.decision = @decision');
+    params.decision = filter.decision;
+  }
+  if (filter.search) {
+    const fields = ['r.host', 'r.path', 'p.url', 'r.page_site', 'r.tag_id', 'r.tag_event'];
+    parts.push(`(${fields.map((f) => `${f} LIKE @search ESCAPE '\\'`).join(' OR ')})`);
+    params.search = likePattern(filter.search);
+  }
+  return { where: parts.join(' AND '), params };
+}
+
+function toRow(r: RawRow, identifiers: RequestIdentifier[]): RequestRow {
+  const bool = (v: number | null): boolean | null => (v === null ? null : v === 1);
+  return {
+    ...r,
+    thirdParty: bool(r.thirdParty),
+    hashedEmail: r.hashedEmail === 1,
+    loggedIn: bool(r.loggedIn),
+    gpc: bool(r.gpc),
+    dnt: bool(r.dnt),
+    clientHints: bool(r.clientHints),
+    pagePrevented: r.pagePrevented === 1,
+    malformed: parseList(r.malformed),
+    reasons: parseList(r.reasons),
+    stripped: parseList(r.stripped),
+    identifiers,
+  };
+}
+
+function parseList(text: string): string[] {
+  try {
+    const v: unknown = JSON.parse(text);
+    return Array.isArray(v) ? v.map(String) : [];
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,241 @@
+/**
+ * Per-site and per-identifier reads: a site's detail page, identifiers with the sites that sent
+ * them, what blocking prevented, and sites visited versus sites that leaked.
+ */
+import type { Action, AttributionMethod, IdentifierKind, LineItem } from '../types.js';
+import { dayKey } from './days.js';
+import { IDENTIFIER_SITES_SQL, ROLLUP_CTE, rangeParams, type RangeFilter, type StatementCache } from './query-sql.js';
+
+/** Everything the site page shows. */
+export interface SiteDetail {
+  site: string;
+  requests: number;
+  leaks: number;
+  /** Leaked pages, most requests first (at most 200). */
+  pages: Array<{ url: string; requests: number; firstSeen: number; lastSeen: number }>;
+  identifiers: Array<{ id: number; name: string; kind: IdentifierKind; value: string; requests: number }>;
+  tags: Array<{ tagId: string; event: string | null; requests: number }>;
+  purchases: Array<{
+    requestId: number;
+    time: number;
+    tagId: string | null;
+    event: string | null;
+    orderId: string | null;
+    value: number | null;
+    currency: string | null;
+    items: LineItem[];
+  }>;
+  attribution: Array<{ method: AttributionMethod | null; requests: number }>;
+  decisions: Array<{ decision: Action | null; requests: number }>;
+}
+
+/** An identifier with how many and which sites sent it. */
+export interface IdentifierSummary {
+  id: number;
+  name: string;
+  kind: IdentifierKind;
+  /** The value as seen; for credentials the keyed fingerprint. */
+  value: string;
+  firstSeen: number;
+  lastSeen: number;
+  requests: number;
+  siteCount: number;
+  /** Site names (at most `maxSites`, alphabetical). */
+  sites: string[];
+}
+
+export interface IdentifierSite {
+  site: string;
+  requests: number;
+  firstDay: string;
+  lastDay: string;
+}
+
+/** What blocking and stripping changed, per mode and per site. */
+export interface BlockingImpact {
+  byMode: Array<{ mode: string; blocked: number; stripped: number; identifiersPrevented: number; pagesPrevented: number }>;
+  bySite: Array<{
+    mode: string;
+    site: string;
+    blocked: number;
+    stripped: number;
+    identifiersPrevented: number;
+    pagesPrevented: number;
+  }>;
+}
+
+/** "N of the M sites you visited leaked to Pinterest". */
+export interface SitesVisited {
+  /** Distinct sites with counted tunnels in the range's days. */
+  visited: number;
+  /** Distinct sites that leaked in the range. */
+  leaked: number;
+  /** Visited sites that also leaked. */
+  visitedAndLeaked: number;
+  sites: Array<{ site: string; visits: number; leaks: number }>;
+}
+
+interface Group {
+  pageId: number | null;
+  url: string | null;
+  tagId: string | null;
+  event: string | null;
+  method: AttributionMethod | null;
+  decision: Action | null;
+  leak: number;
+  third: number;
+  n: number;
+  first: number;
+  last: number;
+}
+
+/** Site and identifier queries over one connection. */
+export class SiteQueries {
+  readonly #c: StatementCache;
+
+  constructor(cache: StatementCache) {
+    this.#c = cache;
+  }
+
+  detail(site: string, range?: RangeFilter): SiteDetail {
+    const p = { ...rangeParams(range), site };
+    // One pass over the site's rows, grouped finely; the lists are folded from the groups.
+    const groups = this.#c.all<Group>(
+      `SELECT r.page_id AS pageId, r.tag_id AS tagId, r.tag_event AS event, r.attributed_by AS method,
+         r.decision, (r.leak_level <> 'none') AS leak, coalesce(r.third_party, 0) AS third,
+         count(*) AS n, min(r.time) AS first, max(r.time) AS last
+       FROM requests r WHERE r.page_site = @site AND r.time >= @from AND r.time < @to
+       GROUP BY 1, 2, 3, 4, 5, 6, 7`,
+      p,
+    );
+    const pages = new Map<number, { requests: number; firstSeen: number; lastSeen: number }>();
+    const tags = new Map<string, { tagId: string; event: string | null; requests: number }>();
+    const methods = new Map<AttributionMethod | null, number>();
+    const decisions = new Map<Action | null, number>();
+    let requests = 0;
+    let leaks = 0;
+    for (const g of groups) {
+      requests += g.n;
+      const leaked = g.leak === 1 && g.third === 1;
+      if (leaked) leaks += g.n;
+      if (leaked && g.pageId !== null) {
+        const e = pages.get(g.pageId) ?? { requests: 0, firstSeen: g.first, lastSeen: g.last };
+        e.requests += g.n;
+        e.firstSeen = Math.min(e.firstSeen, g.first);
+        e.lastSeen = Math.max(e.lastSeen, g.last);
+        pages.set(g.pageId, e);
+      }
+      if (g.tagId !== null) {
+        const k = `${g.tagId}\0${g.event ?? ''}`;
+        const e = tags.get(k) ?? { tagId: g.tagId, event: g.event, requests: 0 };
+        e.requests += g.n;
+        tags.set(k, e);
+      }
+      methods.set(g.method, (methods.get(g.method) ?? 0) + g.n);
+      decisions.set(g.decision, (decisions.get(g.decision) ?? 0) + g.n);
+    }
+    const topPages = [...pages.entries()].sort((a, b) => b[1].requests - a[1].requests).slice(0, 200);
+    const urls = new Map(
+      this.#c
+        .all<{ id: number; url: string }>('SELECT id, url FROM pages WHERE id IN (SELECT value FROM json_each(@ids))', {
+          ids: JSON.stringify(topPages.map(([id]) => id)),
+        })
+        .map((r) => [r.id, r.url]),
+    );
+    return {
+      site,
+      requests,
+      leaks,
+      pages: topPages.map(([id, e]) => ({ url: urls.get(id) ?? '', ...e })),
+      identifiers: this.#c.all(
+        `SELECT i.id, i.name, i.kind, i.value, sum(s.requests) AS requests
+         FROM (${IDENTIFIER_SITES_SQL}) s JOIN identifiers i ON i.id = s.identifier_id
+         WHERE s.page_site = @site GROUP BY i.id ORDER BY requests DESC, i.name`,
+        p,
+      ),
+      tags: [...tags.values()].sort((a, b) => b.requests - a.requests),
+      purchases: this.#purchases(p),
+      attribution: [...methods].map(([method, n]) => ({ method, requests: n })).sort((a, b) => b.requests - a.requests),
+      decisions: [...decisions].map(([decision, n]) => ({ decision, requests: n })).sort((a, b) => b.requests - a.requests),
+    };
+  }
+
+  #purchases(p: Record<string, unknown>): SiteDetail['purchases'] {
+    const rows = this.#c.all<Omit<SiteDetail['purchases'][number], 'items'>>(
+      `SELECT r.id AS requestId, r.time, r.tag_id AS tagId, r.tag_event AS event, r.tag_order_id AS orderId,
+         r.tag_value AS value, r.tag_currency AS currency
+       FROM requests r WHERE r.page_site = @site AND r.time >= @from AND r.time < @to
+         AND (r.tag_order_id IS NOT NULL OR r.tag_event = 'checkout'
+              OR EXISTS (SELECT 1 FROM purchase_items pi WHERE pi.request_id = r.id))
+       ORDER BY r.time DESC LIMIT 200`,
+      p,
+    );
+    const items = this.#c.all<LineItem & { requestId: number }>(
+      `SELECT request_id AS requestId, item_id AS id, name, price, quantity FROM purchase_items
+       WHERE request_id IN (SELECT value FROM json_each(@ids)) ORDER BY request_id, position`,
+      { ids: JSON.stringify(rows.map((r) => r.requestId)) },
+    );
+    return rows.map((r) => ({
+      ...r,
+      items: items.filter((i) => i.requestId === r.requestId).map(({ requestId: _, ...item }) => item),
+    }));
+  }
+
+  identifiers(range?: RangeFilter, options: { limit?: number; maxSites?: number } = {}): IdentifierSummary[] {
+    const rows = this.#c.all<Omit<IdentifierSummary, 'sites'> & { sites: string | null }>(
+      `SELECT i.id, i.name, i.kind, i.value, i.first_seen AS firstSeen, i.last_seen AS lastSeen,
+         sum(s.requests) AS requests, count(DISTINCT nullif(s.page_site, '')) AS siteCount,
+         group_concat(DISTINCT nullif(s.page_site, '')) AS sites
+       FROM (${IDENTIFIER_SITES_SQL}) s JOIN identifiers i ON i.id = s.identifier_id
+       GROUP BY i.id ORDER BY siteCount DESC, requests DESC, i.id LIMIT @limit`,
+      { ...rangeParams(range), limit: options.limit ?? 500 },
+    );
+    const max = options.maxSites ?? 100;
+    return rows.map((r) => ({ ...r, sites: (r.sites ? r.sites.split(',') : []).sort().slice(0, max) }));
+  }
+
+  identifierSites(identifierId: number, range?: RangeFilter): IdentifierSite[] {
+    const p = rangeParams(range);
+    // Whole days of the range, widened to the days its edges touch (identifier_days is per day).
+    return this.#c.all<IdentifierSite>(
+      `SELECT page_site AS site, sum(requests) AS requests, min(day) AS firstDay, max(day) AS lastDay
+       FROM identifier_days WHERE identifier_id = @id AND page_site <> '' AND day >= @d1 AND day <= @d2
+       GROUP BY page_site ORDER BY requests DESC, site`,
+      { id: identifierId, d1: dayKey(p.from), d2: dayKey(Math.max(p.from, p.to - 1)) },
+    );
+  }
+
+  blockingImpact(range?: RangeFilter, options: { limit?: number } = {}): BlockingImpact {
+    const select = (group: string): string => `WITH ${ROLLUP_CTE}
+      SELECT ${group}, sum(CASE WHEN decision = 'block' THEN requests ELSE 0 END) AS blocked,
+        sum(CASE WHEN decision = 'strip' THEN requests ELSE 0 END) AS stripped,
+        sum(ids_prevented) AS identifiersPrevented, sum(pages_prevented) AS pagesPrevented
+      FROM r WHERE decision IN ('block', 'strip') GROUP BY ${group.includes('site') ? '1, 2' : '1'}
+      ORDER BY blocked + stripped DESC LIMIT @limit`;
+    const p = { ...rangeParams(range), limit: options.limit ?? 1000 };
+    return {
+      byMode: this.#c.all(select('mode'), p),
+      bySite: this.#c.all(select('mode, page_site AS site'), p),
+    };
+  }
+
+  sitesVisited(range?: RangeFilter, options: { limit?: number } = {}): SitesVisited {
+    const p = rangeParams(range);
+    const params = { ...p, d1: dayKey(p.from), d2: dayKey(Math.max(p.from, p.to - 1)), limit: options.limit ?? 200 };
+    const cte = `WITH ${ROLLUP_CTE},
+      v AS (SELECT site, sum(count) AS visits FROM tunnel_days WHERE day >= @d1 AND day <= @d2 GROUP BY site),
+      l AS (SELECT page_site AS site, sum(leaks) AS leaks FROM r WHERE page_site <> ''
+            GROUP BY page_site HAVING sum(leaks) > 0)`;
+    const counts = this.#c.one<Omit<SitesVisited, 'sites'>>(
+      `${cte} SELECT (SELECT count(*) FROM v) AS visited, (SELECT count(*) FROM l) AS leaked,
+         (SELECT count(*) FROM v JOIN l USING (site)) AS visitedAndLeaked`,
+      params,
+    );
+    const sites = this.#c.all<SitesVisited['sites'][number]>(
+      `${cte} SELECT v.site, v.visits, coalesce(l.leaks, 0) AS leaks FROM v LEFT JOIN l USING (site)
+       ORDER BY leaks DESC, v.visits DESC, v.site LIMIT @limit`,
+      params,
+    );
+    return { visited: counts?.visited ?? 0, leaked: counts?.leaked ?? 0, visitedAndLeaked: counts?.visitedAndLeaked ?? 0, sites };
+  }
+}

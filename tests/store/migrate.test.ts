@@ -1,0 +1,148 @@
+import { cpSync, mkdtempSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { openDatabase, openRawConnection } from '../../src/store/db.js';
+import { StoreError } from '../../src/store/errors.js';
+import { findMigrationsDir, loadMigrations } from '../../src/store/migrate.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'pinaudit-migrate-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+function codeOf(fn: () => unknown): string | null {
+  try {
+    fn();
+    return null;
+  } catch (err: unknown) {
+    expect(err).toBeInstanceOf(StoreError);
+    return (err as StoreError).code;
+  }
+}
+
+/** A private copy of the real migrations that a test may alter. */
+function copyMigrations(): string {
+  const copy = join(dir, 'migrations');
+  cpSync(findMigrationsDir(), copy, { recursive: true });
+  return copy;
+}
+
+describe('migrations', () => {
+  test('the folder is found from the source module and holds numbered files', () => {
+    const files = loadMigrations(findMigrationsDir());
+    expect(files.length).toBeGreaterThan(0);
+    expect(files[0]?.name).toBe('001-initial.sql');
+    expect(files[0]?.checksum).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  test('a fresh database gets every migration, WAL and foreign keys', () => {
+    const { db, migrations } = openDatabase(join(dir, 'a.db'));
+    try {
+      expect(migrations.applied).toEqual(loadMigrations(findMigrationsDir()).map((m) => m.name));
+      expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+      expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+      expect(db.pragma('synchronous', { simple: true })).toBe(1); // NORMAL
+      expect(db.pragma('busy_timeout', { simple: true })).toBe(5000);
+      const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all();
+      expect(tables).toEqual(expect.arrayContaining(['requests', 'identifiers', 'daily_rollup', 'tunnel_days', 'settings']));
+    } finally {
+      db.close();
+    }
+  });
+
+  test('re-running is a no-op', () => {
+    openDatabase(join(dir, 'a.db')).db.close();
+    const { db, migrations } = openDatabase(join(dir, 'a.db'));
+    try {
+      expect(migrations.applied).toEqual([]);
+      expect(migrations.current).toContain('001-initial.sql');
+      expect(db.prepare('SELECT count(*) FROM schema_migrations').pluck().get()).toBe(migrations.current.length);
+    } finally {
+      db.close();
+    }
+  });
+
+  test('a new migration file is applied on the next open', () => {
+    const migrationsDir = copyMigrations();
+    openDatabase(join(dir, 'a.db'), { migrationsDir }).db.close();
+    writeFileSync(join(migrationsDir, '900-extra.sql'), 'CREATE TABLE extra (x INTEGER);');
+    const { db, migrations } = openDatabase(join(dir, 'a.db'), { migrationsDir });
+    db.close();
+    expect(migrations.applied).toEqual(['900-extra.sql']);
+  });
+
+  test('a failing migration is rolled back whole', () => {
+    const migrationsDir = copyMigrations();
+    writeFileSync(join(migrationsDir, '900-bad.sql'), 'CREATE TABLE half (x INTEGER);\nTHIS IS NOT SQL;');
+    expect(codeOf(() => openDatabase(join(dir, 'a.db'), { migrationsDir }))).toBe('MIGRATION_FAILED');
+    const raw = openRawConnection(join(dir, 'a.db'));
+    try {
+      expect(raw.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'half'").pluck().get()).toBe(0);
+      expect(raw.prepare("SELECT count(*) FROM schema_migrations WHERE name = '900-bad.sql'").pluck().get()).toBe(0);
+    } finally {
+      raw.close();
+    }
+  });
+
+  test('a changed migration file is refused with DB_CHANGED', () => {
+    const migrationsDir = copyMigrations();
+    openDatabase(join(dir, 'a.db'), { migrationsDir }).db.close();
+    appendFileSync(join(migrationsDir, '001-initial.sql'), '\n-- edited\n');
+    expect(codeOf(() => openDatabase(join(dir, 'a.db'), { migrationsDir }))).toBe('DB_CHANGED');
+  });
+
+  test('a database with migrations we do not know is refused with DB_NEWER, untouched', () => {
+    openDatabase(join(dir, 'a.db')).db.close();
+    const raw = openRawConnection(join(dir, 'a.db'));
+    raw.prepare('INSERT INTO schema_migrations (id, name, checksum, applied_at) VALUES (999, ?, ?, 0)').run('999-future.sql', 'ab');
+    raw.close();
+    let err: unknown;
+    try {
+      openDatabase(join(dir, 'a.db'));
+    } catch (e: unknown) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(StoreError);
+    expect((err as StoreError).code).toBe('DB_NEWER');
+    expect((err as StoreError).message).toMatch(/newer pinaudit/);
+  });
+
+  test('a migration missing behind applied ones is refused', () => {
+    const migrationsDir = copyMigrations();
+    writeFileSync(join(migrationsDir, '900-extra.sql'), 'CREATE TABLE extra (x INTEGER);');
+    openDatabase(join(dir, 'a.db'), { migrationsDir }).db.close();
+    writeFileSync(join(migrationsDir, '500-late.sql'), 'CREATE TABLE late (x INTEGER);');
+    expect(codeOf(() => openDatabase(join(dir, 'a.db'), { migrationsDir }))).toBe('DB_CHANGED');
+  });
+
+  test('a file that is not SQLite is refused with DB_CORRUPT', () => {
+    const path = join(dir, 'garbage.db');
+    writeFileSync(path, Buffer.alloc(8192, 'this is not a database at all. '));
+    let err: unknown;
+    try {
+      openDatabase(path);
+    } catch (e: unknown) {
+      err = e;
+    }
+    expect((err as StoreError).code).toBe('DB_CORRUPT');
+    expect((err as StoreError).message).toContain(path);
+  });
+
+  test('a read-only connection checks but never migrates', () => {
+    const path = join(dir, 'a.db');
+    openRawConnection(path).close(); // an empty file, never migrated
+    expect(codeOf(() => openDatabase(path, { readonly: true }))).toBe('DB_CHANGED');
+    openDatabase(path).db.close();
+    const { db } = openDatabase(path, { readonly: true });
+    expect(db.readonly).toBe(true);
+    db.close();
+  });
+
+  test('badly named migration files are rejected', () => {
+    const migrationsDir = copyMigrations();
+    writeFileSync(join(migrationsDir, '7-oops.sql'), 'SELECT 1;');
+    expect(codeOf(() => loadMigrations(migrationsDir))).toBe('MIGRATIONS_MISSING');
+  });
+});
