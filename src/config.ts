@@ -79,6 +79,8 @@ function convert(spec: OptionSpec, raw: string, cwd: string): unknown {
     case 'host': {
       const host = raw.replace(/^\[|\]$/g, '');
       if (!isIP(host) && host !== 'localhost') bad(spec.flag, raw, 'is not an IP address or "localhost"');
+      // http-mitm-proxy's internal hop dials 0.0.0.0: on an IPv6 address HTTPS would hang.
+      if (isIP(host) === 6) bad(spec.flag, raw, 'is IPv6; use an IPv4 address such as 127.0.0.1');
       return host === 'localhost' ? '127.0.0.1' : host;
     }
     case 'path':

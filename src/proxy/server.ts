@@ -195,6 +195,9 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
   let listenError: ((err?: Error) => void) | undefined;
   await new Promise<void>((resolve, reject) => {
     listenError = (err) => {
+      // The library's internal HTTPS server is already listening: close it, or the process lingers.
+      proxy.httpsServer?.close();
+      proxy.httpServer?.close();
       const code = (err as NodeJS.ErrnoException | undefined)?.code;
       reject(
         code === 'EADDRINUSE'

@@ -1,0 +1,119 @@
+/**
+ * The real binary: start banner, clean shutdown with open tunnels, and one clear line plus a
+ * non-zero exit for a port in use, a bad flag, an unwritable folder or an unguarded LAN bind.
+ */
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { connectVia } from '../helpers/proxy.js';
+import { runCli, spawnCli } from '../helpers/cli.js';
+
+let root: string;
+beforeAll(() => {
+  root = mkdtempSync(join(tmpdir(), 'pinaudit-cli-'));
+});
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+function dirs(name: string): string[] {
+  return ['--ca-dir', join(root, name, 'ca'), '--data-dir', join(root, name, 'data')];
+}
+
+describe('pinaudit start', () => {
+  test('prints address, CA path and fingerprint; SIGTERM with open tunnels exits 0 within 3 s', async () => {
+    const echo = net.createServer((s) => s.pipe(s));
+    await new Promise<void>((r) => echo.listen(0, '127.0.0.1', () => r()));
+    const echoPort = (echo.address() as net.AddressInfo).port;
+    const p = spawnCli(['start', '--proxy-port', '0', '--log-level', 'warn', ...dirs('run'), '--host-resolver-rules', `MAP echo.test 127.0.0.1:${echoPort}`]);
+    const out = await p.waitFor(/Press Ctrl\+C/);
+    const port = Number(/proxy\s+http:\/\/127\.0\.0\.1:(\d+)/.exec(out)?.[1]);
+    expect(port).toBeGreaterThan(0);
+    expect(out).toContain(join(root, 'run', 'ca', 'pinaudit-ca.pem'));
+    expect(out).toMatch(/SHA-256\s+([0-9A-F]{2}:){31}[0-9A-F]{2}/);
+    expect(out).toContain('--proxy-server=http://127.0.0.1:');
+    expect(statSync(join(root, 'run', 'ca', 'pinaudit-ca.key')).mode & 0o777).toBe(0o600);
+
+    // Two open tunnels that would otherwise keep the process alive.
+    const tunnels = await Promise.all([connectVia(port, 'echo.test:7'), connectVia(port, 'echo.test:7')]);
+    for (const t of tunnels) expect(t.status).toBe(200);
+    const closed = tunnels.map((t) => new Promise<void>((r) => t.socket.once('close', () => r())));
+    const sent = Date.now();
+    p.child.kill('SIGTERM');
+    const { code, at } = await p.exited;
+    expect(code).toBe(0);
+    expect(at - sent).toBeLessThan(3000);
+    await Promise.all(closed);
+    expect(p.stderr()).toBe('');
+    echo.close();
+  });
+
+  test('a port already in use: one clear line, exit 1', async () => {
+    const busy = net.createServer();
+    await new Promise<void>((r) => busy.listen(0, '127.0.0.1', () => r()));
+    const port = (busy.address() as net.AddressInfo).port;
+    const r = await runCli(['start', '--proxy-port', String(port), ...dirs('busy')]);
+    busy.close();
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/already in use/);
+  });
+
+  test.each([
+    [['--proxy-port', 'eighty'], /--proxy-port: "eighty" is not a port/],
+    [['--proxy-port', '70000'], /not a port/],
+    [['--bogus'], /Unknown option '--bogus'/],
+    [['--log-level', 'loud'], /--log-level: "loud" is not one of/],
+    [['--host-resolver-rules', 'SEND x y'], /--host-resolver-rules: "SEND x y"/],
+    [['--upstream-ca', '/nonexistent/ca.pem'], /--upstream-ca: .* cannot be read/],
+    [['--listen-host', '0.0.0.0'], /not a loopback address; add --allow-lan/],
+  ])('bad flag %j: one clear line, exit 2', async (flags, message) => {
+    const r = await runCli(['start', ...dirs('bad'), ...flags]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(message);
+  });
+
+  test('the same flags work as environment variables', async () => {
+    const r = await runCli(['start', ...dirs('env')], { PINAUDIT_PROXY_PORT: 'nope' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--proxy-port: "nope"/);
+  });
+
+  test('an unwritable data directory: one clear line, exit 1', async () => {
+    const file = join(root, 'a-file');
+    writeFileSync(file, '');
+    const r = await runCli(['start', '--proxy-port', '0', '--ca-dir', join(root, 'uw', 'ca'), '--data-dir', join(file, 'data')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/cannot write the data directory/);
+  });
+
+  test('a LAN bind with --allow-lan warns', async () => {
+    const p = spawnCli(['start', '--proxy-port', '0', '--listen-host', '0.0.0.0', '--allow-lan', '--log-level', 'warn', ...dirs('lan')]);
+    await p.waitFor(/Press Ctrl\+C/);
+    p.child.kill('SIGINT');
+    const { code } = await p.exited;
+    expect(code).toBe(0);
+    expect(p.stderr()).toMatch(/warning: listening on 0\.0\.0\.0/);
+  });
+});
+
+describe('pinaudit ca and help', () => {
+  test('ca prints path, fingerprint and steps for every system', async () => {
+    const r = await runCli(['ca', ...dirs('ca')]);
+    expect(r.code).toBe(0);
+    for (const s of ['macOS', 'Windows', 'Debian / Ubuntu', 'certutil', 'Firefox', 'pinaudit-ca.pem']) expect(r.stdout).toContain(s);
+    expect(r.stdout).toMatch(/SHA-256\s+([0-9A-F]{2}:){31}[0-9A-F]{2}/);
+  });
+
+  test('--help exits 0 and lists every option with its env name; an unknown command exits 2', async () => {
+    const help = await runCli(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('PINAUDIT_PROXY_PORT');
+    expect(help.stdout).toContain('--host-resolver-rules');
+    const bad = await runCli(['frobnicate']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/unknown command "frobnicate"/);
+  });
+});
