@@ -211,7 +211,7 @@ export class SiteQueries {
         sum(CASE WHEN decision = 'strip' THEN requests ELSE 0 END) AS stripped,
         sum(ids_prevented) AS identifiersPrevented, sum(pages_prevented) AS pagesPrevented
       FROM r WHERE decision IN ('block', 'strip') GROUP BY ${group.includes('site') ? '1, 2' : '1'}
-      ORDER BY blocked + stripped DESC LIMIT @limit`;
+      ORDER BY blocked + stripped DESC, ${group.includes('site') ? '1, 2' : '1'} LIMIT @limit`;
     const p = { ...rangeParams(range), limit: options.limit ?? 1000 };
     return {
       byMode: this.#c.all(select('mode'), p),
