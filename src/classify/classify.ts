@@ -7,10 +7,12 @@ import type { Category, Finding, Observation, RecentPage } from '../types.js';
 import { hostOf, isPinterestHost, siteOf } from '../pinterest/domains.js';
 import { endpointOf, type EndpointMatch } from '../pinterest/endpoints.js';
 import { SESSION_COOKIE } from '../pinterest/cookies.js';
+import { PD_PERSONAL_FIELDS } from '../pinterest/params.js';
 import { attribute, isRecent } from './attribution.js';
 import { cookiesFrom, IdentifierList, payloadIdentifiers } from './identifiers.js';
 import { LIMITS } from './limits.js';
-import { readPayload } from './payload.js';
+import { clip } from './decode.js';
+import { asText, pick, readPayload } from './payload.js';
 import { readSignals } from './signals.js';
 import { tagFields } from './tag-fields.js';
 
@@ -71,7 +73,9 @@ function classifyUnsafe(observation: Observation, context: ClassifyContext): Fin
     reasons.push(`Third party: the page is on ${where}, not Pinterest.`);
   } else {
     thirdParty = EMBEDDED.has(category);
-    if (thirdParty) reasons.push('Third party: this Pinterest endpoint exists to be embedded in other sites.');
+    reasons.push(thirdParty
+      ? 'Third party: this Pinterest endpoint exists to be embedded in other sites.'
+      : 'Not counted as a third-party leak: nothing shows another site caused it.');
   }
 
   const list = new IdentifierList((name, value) => context.fingerprint(name, value));
@@ -79,10 +83,15 @@ function classifyUnsafe(observation: Observation, context: ClassifyContext): Fin
   payloadIdentifiers(payload, list);
   const tag = endpoint.category === 'tag' ? tagFields(payload) : null;
   const signals = readSignals(observation, payload);
-  const loggedIn = cookieNames.includes(SESSION_COOKIE) &&
-    list.items.some((i) => i.name === SESSION_COOKIE && i.source === 'cookie');
+  const loggedIn = cookieNames.includes(SESSION_COOKIE);
 
+  const previous = asText(pick(payload, 'ad.ref')?.value);
+  if (previous !== null && /^https?:\/\//i.test(previous)) {
+    reasons.push(`\`ad.ref\` also names the page visited before: ${clip(previous, LIMITS.reasonUrlChars)}.`);
+  }
   if (tag !== null) reasons.push(...tagReasons(tag));
+  const personal = PD_PERSONAL_FIELDS.filter((name) => pick(payload, `pd.${name}`) !== undefined);
+  if (personal.length > 0) reasons.push(`\`pd\` also carries personal data (${personal.join(', ')}).`);
   if (list.items.length > 0) {
     const shown = list.items.map((i) => `\`${i.name}\` (${i.kind}, ${i.source}${i.kind === 'credential' ? ', fingerprinted' : ''})`);
     reasons.push(`Identifiers sent: ${shown.join(', ')}.`);
@@ -142,9 +151,9 @@ function tagReasons(tag: NonNullable<Finding['tag']>): string[] {
 
 /** A top-level navigation, or a plain GET without Fetch metadata (old clients, command lines). */
 function isNavigation(observation: Observation): boolean {
-  const mode = observation.headers['sec-fetch-mode'];
+  const mode = observation.headers['sec-fetch-mode']?.toLowerCase();
   if (mode === undefined) return observation.method === 'GET';
-  const dest = observation.headers['sec-fetch-dest'];
+  const dest = observation.headers['sec-fetch-dest']?.toLowerCase();
   return mode === 'navigate' && (dest === undefined || dest === 'document');
 }
 

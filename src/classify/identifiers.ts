@@ -5,7 +5,7 @@
  */
 import type { Identifier, IdentifierKind, IdentifierSource } from '../types.js';
 import { COOKIES, CREDENTIAL_NAMES } from '../pinterest/cookies.js';
-import { PD_IDENTIFIERS, TOP_LEVEL_IDENTIFIERS } from '../pinterest/params.js';
+import { HASH_LENGTHS, PD_IDENTIFIERS, TOP_LEVEL_IDENTIFIERS } from '../pinterest/params.js';
 import type { Json } from './json-safe.js';
 import { LIMITS } from './limits.js';
 import { asList, asText, pick, type Payload } from './payload.js';
@@ -46,7 +46,7 @@ export class IdentifierList {
   }
 }
 
-/** Reads known cookies from a Cookie header (`a=1; b=2`), bounded in size and count. */
+/** Reads known cookies from a Cookie header (`a=1; b=2`), bounded; returns the names sent with a value. */
 export function cookiesFrom(header: string | undefined, list: IdentifierList): { names: string[] } {
   const names: string[] = [];
   if (typeof header !== 'string' || header === '') return { names };
@@ -65,7 +65,7 @@ export function cookiesFrom(header: string | undefined, list: IdentifierList): {
     let value = pair.slice(eq + 1).trim();
     if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
     const info = COOKIES.get(name);
-    if (info === undefined) continue;
+    if (info === undefined || value === '') continue;
     names.push(name);
     list.add(name, info.kind, 'cookie', value);
   }
@@ -75,16 +75,7 @@ export function cookiesFrom(header: string | undefined, list: IdentifierList): {
 /** Hex length → algorithm, anything else is possibly clear text. */
 export function hashAlgo(value: string): 'sha256' | 'sha1' | 'md5' | 'clear-text?' {
   if (!/^[0-9a-fA-F]+$/.test(value)) return 'clear-text?';
-  switch (value.length) {
-    case 64:
-      return 'sha256';
-    case 40:
-      return 'sha1';
-    case 32:
-      return 'md5';
-    default:
-      return 'clear-text?';
-  }
+  return HASH_LENGTHS.get(value.length) ?? 'clear-text?';
 }
 
 /** Values of an e-mail field: one string, or a list of them (enhanced match sends several). */

@@ -8,11 +8,6 @@ import type { IdentifierKind } from '../types.js';
 /** Top-level parameters whose value is a JSON object (or bracket-notation keys: `pd[em]=`). */
 export const JSON_PARAMS: readonly string[] = ['ed', 'pd', 'ad'];
 
-/** Every top-level tag parameter the reference names. */
-export const TAG_PARAMS: ReadonlySet<string> = new Set([
-  'tid', 'event', 'cb', 'noscript', 'dep', 'stc', 'ov', 'ed', 'pd', 'ad',
-]);
-
 /** Parameters that name the page, in the order they are trusted, with the endpoints that send them. */
 export const PAGE_PARAMS: readonly { readonly path: string; readonly where: string }[] = [
   { path: 'ad.loc', where: 'the tag payload' },

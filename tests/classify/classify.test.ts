@@ -155,8 +155,9 @@ describe('identifiers and credentials', () => {
     expect(JSON.stringify(f)).not.toContain(SESS);
   });
 
-  test('no session cookie: not logged in', () => {
+  test('no (or an empty) session cookie: not logged in', () => {
     expect(run({ headers: { cookie: '_auth=0; _pinterest_ct_ua=x' } }).loggedIn).toBe(false);
+    expect(run({ headers: { cookie: '_pinterest_sess=; _pinterest_ct_ua=x' } }).loggedIn).toBe(false);
   });
 
   test('click id in the query and identity fields in pd', () => {
@@ -214,6 +215,12 @@ describe('tag fields', () => {
     const body = JSON.stringify([{ tid: '1', event: 'Lead', ed: JSON.stringify({ value: '3' }), pd: { em: 'b'.repeat(40) } }]);
     const f = run({ method: 'POST', body, headers: { 'content-type': 'text/plain' } });
     expect(f.tag).toMatchObject({ id: '1', event: 'lead', value: 3, hashedEmail: { algo: 'sha1' } });
+  });
+
+  test('ad.ref and personal pd fields are explained', () => {
+    const f = run({ url: `https://ct.pinterest.com/v3/?ad=${enc({ loc: 'https://a.example/p', ref: 'https://search.example/?q=rash' })}&pd=${enc({ fn: 'h', zp: 'h' })}` });
+    expect(f.reasons).toContain('`ad.ref` also names the page visited before: https://search.example/?q=rash.');
+    expect(f.reasons).toContain('`pd` also carries personal data (fn, zp).');
   });
 
   test('non-tag endpoints have no tag fields', () => {
