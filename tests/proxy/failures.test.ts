@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ProxyAgent, request } from 'undici';
-import { makeTestPki, type TestPki } from '../helpers/test-pki.js';
+import { makeTestPki, type TestPki } from '../../bench/test-pki.js';
 import { startHttpsUpstream, type Upstream } from '../helpers/upstream.js';
 import { connectVia, startTestProxy, type TestProxy } from '../helpers/proxy.js';
 

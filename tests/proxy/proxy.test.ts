@@ -9,7 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ProxyAgent, request } from 'undici';
-import { makeTestPki, type TestPki } from '../helpers/test-pki.js';
+import { makeTestPki, type TestPki } from '../../bench/test-pki.js';
 import { startHttpsUpstream, startHttpUpstream, type Upstream } from '../helpers/upstream.js';
 import { peerCertificateVia, startTestProxy, type TestProxy } from '../helpers/proxy.js';
 

@@ -1,0 +1,167 @@
+/**
+ * `npm run bench`: every figure is measured in this run and printed as a ratio against a baseline
+ * measured in the same run, because these machines are shared and noisy. Each throughput figure is
+ * the median of several short rounds, interleaved so that a noisy moment hits every contender.
+ *
+ * Processes: the upstream, pinaudit (the real CLI) and the bare library each run in a child; the
+ * load generator runs here.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Pool, ProxyAgent, type Dispatcher } from 'undici';
+import { benchClassify } from './classify.js';
+import { freshRate, freshRequest, percentile, throughput, type Throughput } from './load.js';
+import { makeTestPki } from './test-pki.js';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const CHILD = join(here, 'child.js');
+const CLI = join(here, '..', 'src', 'cli.js');
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUND_MS = Number(process.env.BENCH_ROUND_MS ?? 2000);
+const CONNECTIONS = 20;
+
+const children: ChildProcess[] = [];
+
+function startChild(args: string[], ready: RegExp): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let err = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = ready.exec(out);
+      if (m) resolve({ child, match: m });
+    });
+    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited ${code}: ${err}`)));
+  });
+}
+
+/** CPU seconds (user + system) a child has used so far, from /proc. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+function fmt(n: number, digits = 0): string {
+  return Number.isFinite(n) ? n.toFixed(digits) : '-';
+}
+
+function row(name: string, t: Throughput, baseline: number, target = ''): string {
+  return `  ${name.padEnd(28)} ${fmt(t.rps).padStart(7)} req/s  p50 ${fmt(t.p50, 2).padStart(6)} ms  p99 ${fmt(t.p99, 2).padStart(6)} ms  ${fmt(t.rps / baseline, 2).padStart(5)}×  ${t.errors ? `${t.errors} errors ` : ''}${target}`;
+}
+
+async function main(): Promise<void> {
+  const tmp = mkdtempSync(join(tmpdir(), 'pinaudit-bench-'));
+  const pki = makeTestPki();
+  try {
+    const tlsFiles = pki.server(['*.pinterest.com', 'ct.pinterest.com', 'other.test']);
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(join(tmp, 'up.pem'), tlsFiles.cert);
+    writeFileSync(join(tmp, 'up.key'), tlsFiles.key);
+    const up = await startChild([CHILD, 'upstream', join(tmp, 'up.pem'), join(tmp, 'up.key')], /PORT (\d+)/);
+    const upPort = Number(up.match[1]);
+
+    const pa = await startChild(
+      [CLI, 'start', '--proxy-port', '0', '--log-level', 'warn', '--ca-dir', join(tmp, 'ca'), '--data-dir', join(tmp, 'data'),
+        '--upstream-ca', pki.caPath, '--host-resolver-rules', `MAP * 127.0.0.1:${upPort}`],
+      /proxy\s+http:\/\/127\.0\.0\.1:(\d+)/,
+    );
+    const paPort = Number(pa.match[1]);
+    const paCa = readFileSync(join(tmp, 'ca', 'pinaudit-ca.pem'), 'utf8');
+
+    const bare = await startChild([CHILD, 'bare', join(tmp, 'bare-ca'), pki.caPath, String(upPort)], /PORT (\d+)/);
+    const barePort = Number(bare.match[1]);
+    const bareCa = readFileSync(join(tmp, 'bare-ca', 'certs', 'ca.pem'), 'utf8');
+
+    const url = 'https://ct.pinterest.com/v3/?tid=2612345678901&event=pagevisit';
+    const contenders: Record<string, () => Dispatcher> = {
+      direct: () => new Pool(`https://127.0.0.1:${upPort}`, { connections: CONNECTIONS, connect: { ca: pki.caPem, servername: 'ct.pinterest.com' } }),
+      tunnel: () => new ProxyAgent({ uri: `http://127.0.0.1:${paPort}`, connections: CONNECTIONS, requestTls: { ca: pki.caPem } }),
+      mitm: () => new ProxyAgent({ uri: `http://127.0.0.1:${paPort}`, connections: CONNECTIONS, requestTls: { ca: paCa } }),
+      bare: () => new ProxyAgent({ uri: `http://127.0.0.1:${barePort}`, connections: CONNECTIONS, requestTls: { ca: bareCa } }),
+    };
+    const urls: Record<string, string> = {
+      direct: `https://127.0.0.1:${upPort}/v3/?tid=2612345678901&event=pagevisit`,
+      tunnel: 'https://other.test/v3/?tid=2612345678901&event=pagevisit',
+      mitm: url,
+      bare: url,
+    };
+    const results: Record<string, Throughput[]> = { direct: [], tunnel: [], mitm: [], bare: [] };
+    const dispatchers = Object.fromEntries(Object.entries(contenders).map(([k, make]) => [k, make()]));
+    // Warm up: connections, leaf certificates, JIT.
+    for (const k of Object.keys(contenders)) await throughput(dispatchers[k]!, urls[k]!, CONNECTIONS, 500);
+    let mitmCpu = 0;
+    let mitmRequests = 0;
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const k of Object.keys(contenders)) {
+        const cpuBefore = k === 'mitm' ? cpuSeconds(pa.child.pid!) : 0;
+        const t = await throughput(dispatchers[k]!, urls[k]!, CONNECTIONS, ROUND_MS);
+        if (k === 'mitm') {
+          mitmCpu += cpuSeconds(pa.child.pid!) - cpuBefore;
+          mitmRequests += t.requests;
+        }
+        results[k]!.push(t);
+      }
+    }
+    for (const d of Object.values(dispatchers)) await d.close();
+    const pick = (k: string): Throughput => {
+      const list = results[k]!;
+      const rps = median(list.map((t) => t.rps));
+      return { rps, p50: median(list.map((t) => t.p50)), p99: median(list.map((t) => t.p99)), errors: list.reduce((a, t) => a + t.errors, 0), requests: list.reduce((a, t) => a + t.requests, 0) };
+    };
+    const direct = pick('direct');
+    const bareT = pick('bare');
+    console.log(`\nThroughput: ${CONNECTIONS} keep-alive connections, small responses, median of ${ROUNDS} × ${ROUND_MS} ms`);
+    console.log(row('direct to upstream', direct, direct.rps, '(baseline)'));
+    console.log(row('through a blind tunnel', pick('tunnel'), direct.rps, `target ≥ 0.70× direct`));
+    console.log(row('bare http-mitm-proxy (MITM)', bareT, direct.rps, '(the library\'s ceiling)'));
+    console.log(row('pinaudit MITM', pick('mitm'), direct.rps, `${fmt(pick('mitm').rps / bareT.rps, 2)}× bare; target ≥ 0.85× bare`));
+    const cpuPerRequestUs = (mitmCpu / Math.max(1, mitmRequests)) * 1e6;
+
+    console.log('\nFresh connections (CONNECT + TLS + GET, Connection: close), 10 in parallel');
+    const freshDirect = await freshRate(null, 'ct.pinterest.com', upPort, pki.caPem, 10, ROUND_MS);
+    const freshTunnel = await freshRate(paPort, 'other.test', upPort, pki.caPem, 10, ROUND_MS);
+    const freshMitm = await freshRate(paPort, 'ct.pinterest.com', upPort, paCa, 10, ROUND_MS);
+    console.log(row('direct TLS', freshDirect, freshDirect.rps, '(baseline)'));
+    console.log(row('through a blind tunnel', freshTunnel, freshDirect.rps));
+    console.log(row('pinaudit MITM', freshMitm, freshDirect.rps));
+
+    console.log('\nFirst request to a never-seen Pinterest host (leaf issued on demand), sequential');
+    const warm: number[] = [];
+    const cold: number[] = [];
+    for (let i = 0; i < 25; i++) {
+      warm.push(await freshRequest(paPort, 'ct.pinterest.com', upPort, paCa));
+      cold.push(await freshRequest(paPort, `new${i}-${Date.now().toString(36)}.pinterest.com`, upPort, paCa));
+    }
+    warm.sort((a, b) => a - b);
+    cold.sort((a, b) => a - b);
+    console.log(`  new host     median ${fmt(percentile(cold, 50), 2)} ms  p90 ${fmt(percentile(cold, 90), 2)} ms   target median ≤ 60 ms`);
+    console.log(`  known host   median ${fmt(percentile(warm, 50), 2)} ms  (baseline: same round trip, certificate cached)`);
+    console.log(`  ratio        ${fmt(percentile(cold, 50) / percentile(warm, 50), 2)}× known host`);
+
+    const cls = await benchClassify({ durationMs: 1500 });
+    console.log('\nClassification over the fixture mix');
+    console.log(`  ${fmt(cls.perSecond)} classifications/s, ${fmt(cls.microsPerCall, 1)} µs each`);
+    console.log(`  pinaudit CPU per MITM request ${fmt(cpuPerRequestUs, 1)} µs (this run); classifier share ${fmt((cls.microsPerCall / cpuPerRequestUs) * 100, 1)}%   target ≤ 5%`);
+  } finally {
+    for (const c of children) c.kill('SIGTERM');
+    pki.cleanup();
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  for (const c of children) c.kill('SIGKILL');
+  console.error(err);
+  process.exitCode = 1;
+});
