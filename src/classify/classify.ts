@@ -8,7 +8,7 @@ import { hostOf, isPinterestHost, siteOf } from '../pinterest/domains.js';
 import { endpointOf, type EndpointMatch } from '../pinterest/endpoints.js';
 import { SESSION_COOKIE } from '../pinterest/cookies.js';
 import { PD_PERSONAL_FIELDS } from '../pinterest/params.js';
-import { attribute, isRecent } from './attribution.js';
+import { attribute, isRecent, type Attribution } from './attribution.js';
 import { cookiesFrom, IdentifierList, payloadIdentifiers } from './identifiers.js';
 import { LIMITS } from './limits.js';
 import { clip } from './decode.js';
@@ -52,31 +52,7 @@ function classifyUnsafe(observation: Observation, context: ClassifyContext): Fin
 
   const reasons = [endpointReason(host, endpoint)];
   reasons.push(...attribution.reasons);
-  let category: Category = endpoint.category;
-  let thirdParty: boolean;
-  if (attribution.ownUse) {
-    if (category !== 'first-party') reasons.push(`Counted as first-party, not ${category}.`);
-    category = 'first-party';
-    thirdParty = false;
-  } else if (!embedded && attribution.thirdPartyPage) {
-    if (isNavigation(observation)) {
-      thirdParty = false;
-      reasons.push(`A navigation to Pinterest from ${attribution.page.site ?? 'another page'}: the user's own visit.`);
-    } else {
-      category = 'widget';
-      thirdParty = true;
-      reasons.push('A third-party page loaded this Pinterest resource: treated as a widget.');
-    }
-  } else if (attribution.thirdPartyPage) {
-    thirdParty = true;
-    const where = attribution.page.site ?? hostOf(attribution.page.url ?? '') ?? 'another site';
-    reasons.push(`Third party: the page is on ${where}, not Pinterest.`);
-  } else {
-    thirdParty = EMBEDDED.has(category);
-    reasons.push(thirdParty
-      ? 'Third party: this Pinterest endpoint exists to be embedded in other sites.'
-      : 'Not counted as a third-party leak: nothing shows another site caused it.');
-  }
+  const { category, thirdParty } = decideParty(observation, endpoint.category, attribution, reasons);
 
   const list = new IdentifierList((name, value) => context.fingerprint(name, value));
   const { names: cookieNames } = cookiesFrom(observation.headers['cookie'], list);
@@ -123,6 +99,42 @@ function classifyUnsafe(observation: Observation, context: ClassifyContext): Fin
     malformed,
     reasons,
   };
+}
+
+/**
+ * Category and third party from the endpoint and the page: the user's own use of Pinterest is
+ * `first-party`; a third-party page loading a first-party endpoint is either the user following a
+ * link (a navigation) or an embed (`widget`); embeddable endpoints without page evidence count as
+ * third party because that is what they exist for.
+ */
+function decideParty(
+  observation: Observation,
+  endpointCategory: Category,
+  attribution: Attribution,
+  reasons: string[],
+): { category: Category; thirdParty: boolean } {
+  if (attribution.ownUse) {
+    if (endpointCategory !== 'first-party') reasons.push(`Counted as first-party, not ${endpointCategory}.`);
+    return { category: 'first-party', thirdParty: false };
+  }
+  if (endpointCategory === 'first-party' && attribution.thirdPartyPage) {
+    if (isNavigation(observation)) {
+      reasons.push(`A navigation to Pinterest from ${attribution.page.site ?? 'another page'}: the user's own visit.`);
+      return { category: 'first-party', thirdParty: false };
+    }
+    reasons.push('A third-party page loaded this Pinterest resource: treated as a widget.');
+    return { category: 'widget', thirdParty: true };
+  }
+  if (attribution.thirdPartyPage) {
+    const where = attribution.page.site ?? hostOf(attribution.page.url ?? '') ?? 'another site';
+    reasons.push(`Third party: the page is on ${where}, not Pinterest.`);
+    return { category: endpointCategory, thirdParty: true };
+  }
+  const thirdParty = EMBEDDED.has(endpointCategory);
+  reasons.push(thirdParty
+    ? 'Third party: this Pinterest endpoint exists to be embedded in other sites.'
+    : 'Not counted as a third-party leak: nothing shows another site caused it.');
+  return { category: endpointCategory, thirdParty };
 }
 
 function endpointReason(host: string, endpoint: EndpointMatch): string {

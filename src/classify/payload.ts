@@ -42,7 +42,7 @@ export function readPayload(observation: Observation, query: string, queryClippe
   const parsedQuery = parseParams(query);
   if (parsedQuery.badEncoding) flag(payload, 'query', 'The query string has invalid percent-encoding; decoded leniently.');
   if (parsedQuery.capped || queryClipped) {
-    payload.notes.push(`The query string is very long; only its first ${LIMITS.params} parameters were read.`);
+    payload.notes.push(`The query string is very long; only its first ${LIMITS.params} parameters (${LIMITS.queryChars / 1024} KiB) were read.`);
   }
   addParams(parsedQuery.params, 'query');
 
