@@ -23,7 +23,7 @@ export interface ClassifyBenchOptions {
 /** Classifies the fixture mix repeatedly and reports throughput. */
 export async function benchClassify(options: ClassifyBenchOptions = {}): Promise<ClassifyBenchResult> {
   const root = options.projectRoot ?? findProjectRoot(dirname(fileURLToPath(import.meta.url)));
-  const observations = loadObservations(join(root, '..', 'shared', 'fixtures', 'pinterest-requests.jsonl'));
+  const observations = loadObservations(join(root, 'tests', 'fixtures', 'pinterest-requests.jsonl'));
   const context: ClassifyContext = { fingerprint: createFingerprinter(Buffer.alloc(32, 1)), recentPage: null };
   const durationMs = options.durationMs ?? 1000;
 

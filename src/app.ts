@@ -3,6 +3,7 @@
  * order of the pipeline's stages is written here, in one list.
  */
 import { Authority, type CaSummary } from './ca/authority.js';
+import { classifyStage, createFingerprinter, loadOrCreateSecret } from './classify/index.js';
 import type { Config } from './config.js';
 import { messageOf, PinauditError } from './errors.js';
 import { ensureWritableDir } from './fs-util.js';
@@ -41,7 +42,10 @@ export async function startApp(config: Config, log: Logger, options: AppOptions 
     throw new PinauditError('DIR_UNWRITABLE', `cannot write the data directory ${config.dataDir}: ${messageOf(err)}`);
   }
 
-  const stages: Stage[] = [...(options.extraStages ?? [])];
+  const fingerprint = createFingerprinter(loadOrCreateSecret(config.dataDir));
+
+  // The pipeline, in order. Each stage writes only its own part of the flow.
+  const stages: Stage[] = [classifyStage({ fingerprint }), ...(options.extraStages ?? [])];
   const pipeline = new Pipeline(stages, (stage, hook, flowId, err) => {
     log.error({ stage, hook, flowId, err: messageOf(err) }, 'pipeline stage failed; the request carries on');
   });

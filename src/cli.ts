@@ -11,6 +11,7 @@ import { trustInstructions } from './ca/trust-help.js';
 import { envName, loadConfig, OPTIONS, type Config } from './config.js';
 import { exitCodeOf, messageOf, PinauditError } from './errors.js';
 import { createLogger, routeConsole } from './log.js';
+import { inspectCommand } from './commands/inspect.js';
 
 export interface Io {
   stdout(s: string): void;
@@ -20,6 +21,7 @@ export interface Io {
 const COMMANDS: Record<string, string> = {
   start: 'run the proxy (what `npm start` runs)',
   ca: 'print the CA certificate path, fingerprint and how to trust it',
+  inspect: 'classify one request and print the Finding as JSON (pinaudit inspect --help)',
 };
 
 function version(): string {
@@ -111,6 +113,19 @@ async function ca(argv: string[], io: Io, env: NodeJS.ProcessEnv): Promise<numbe
   return 0;
 }
 
+/** Removes `--name value` / `--name=value` from argv (for commands that parse their own flags). */
+function takeFlag(argv: string[], name: string): { value: string | undefined; rest: string[] } {
+  const rest: string[] = [];
+  let value: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === `--${name}` && i + 1 < argv.length) value = argv[++i];
+    else if (arg.startsWith(`--${name}=`)) value = arg.slice(name.length + 3);
+    else rest.push(arg);
+  }
+  return { value, rest };
+}
+
 /** Runs one command line; returns the exit code. Never throws. */
 export async function main(argv: string[], io: Io, env: NodeJS.ProcessEnv): Promise<number> {
   const [command, ...rest] = argv;
@@ -120,6 +135,10 @@ export async function main(argv: string[], io: Io, env: NodeJS.ProcessEnv): Prom
         return await start(rest, io, env);
       case 'ca':
         return await ca(rest, io, env);
+      case 'inspect': {
+        const { value, rest: others } = takeFlag(rest, 'data-dir');
+        return await inspectCommand(others, io, loadConfig(value === undefined ? {} : { 'data-dir': value }, env).dataDir);
+      }
       case undefined:
       case 'help':
       case '--help':

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { buildObservation, createFingerprinter, type ClassifyContext, type ObservationInput } from '../../src/classify/index.js';
 import type { Observation, RecentPage } from '../../src/types.js';
 
-/** One line of `../shared/fixtures/pinterest-requests.jsonl`. */
+/** One line of `tests/fixtures/pinterest-requests.jsonl` (a copy of the shared capture file). */
 export interface FixtureLine {
   id: string;
   method: string;
@@ -16,7 +16,7 @@ export interface FixtureLine {
   expect: Record<string, unknown>;
 }
 
-export const FIXTURE_FILE = new URL('../../../shared/fixtures/pinterest-requests.jsonl', import.meta.url);
+export const FIXTURE_FILE = new URL('../fixtures/pinterest-requests.jsonl', import.meta.url);
 
 export function loadFixtures(): FixtureLine[] {
   return readFileSync(FIXTURE_FILE, 'utf8')

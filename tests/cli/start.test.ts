@@ -117,3 +117,31 @@ describe('pinaudit ca and help', () => {
     expect(bad.stderr).toMatch(/unknown command "frobnicate"/);
   });
 });
+
+describe('pinaudit inspect', () => {
+  test('prints the Finding as JSON; credentials only as fingerprints', async () => {
+    const url = 'https://ct.pinterest.com/v3/?tid=2616391205865&event=Checkout&ad=%7B%22loc%22%3A%22https%3A%2F%2Fshop.example%2Fcart%22%7D';
+    const r = await runCli(['inspect', url, '--cookie', '_pinterest_sess=TOPSECRETSESSION; _pinterest_ct_ua=ua1', '--data-dir', join(root, 'inspect')]);
+    expect(r.code).toBe(0);
+    const finding = JSON.parse(r.stdout);
+    expect(finding).toMatchObject({
+      pinterest: true,
+      category: 'tag',
+      thirdParty: true,
+      page: { site: 'shop.example', url: 'https://shop.example/cart', attributedBy: 'tag-payload' },
+      leakLevel: 'full-url',
+      tag: { id: '2616391205865', event: 'checkout' },
+      loggedIn: true,
+    });
+    expect(r.stdout).not.toContain('TOPSECRETSESSION');
+    expect(statSync(join(root, 'inspect', 'fingerprint.key')).mode & 0o777).toBe(0o600);
+  });
+
+  test('a non-Pinterest URL is {"pinterest": false}, exit 0; a missing URL is a usage error', async () => {
+    const r = await runCli(['inspect', 'https://example.com/', '--data-dir', join(root, 'inspect')]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).pinterest).toBe(false);
+    const bad = await runCli(['inspect', '--data-dir', join(root, 'inspect')]);
+    expect(bad.code).toBe(2);
+  });
+});
