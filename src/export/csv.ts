@@ -1,0 +1,163 @@
+/**
+ * The CSV audit export, shared by the dashboard (`/export.csv`) and the CLI (`pinaudit export`).
+ *
+ * Format: RFC 4180 (comma separated, CRLF line ends, fields quoted when they hold a comma, quote,
+ * CR or LF; quotes doubled), UTF-8 without BOM. The first row is the header; every row's first
+ * column, `schema_version`, carries {@link CSV_SCHEMA_VERSION} so a file stays self-describing
+ * after it is cut, filtered or concatenated. Columns are only ever added at the end within a
+ * version; renaming, removing or changing the meaning of a column bumps the version.
+ *
+ * Safety: page URLs, referrers and tag fields are written by websites, so every text cell that a
+ * spreadsheet would read as a formula (starting with `=`, `+`, `-`, `@`, tab or CR) is prefixed
+ * with `'`. Finite numbers are written as numbers (a number is never a formula). Credentials never
+ * appear in clear: the store only has their keyed fingerprints, and that is what is written.
+ *
+ * Redaction (`redact: true`, for sharing an audit): every identifier value (tracking ids, click
+ * ids, hashed e-mails, credential fingerprints) and the tag's order id are replaced by
+ * `redacted:` + 12 hex digits of HMAC-SHA-256 under a random key made for this export and then
+ * forgotten. The same value maps to the same placeholder within one export, so the reader can
+ * still see that one identifier travelled across sites, but placeholders cannot be reversed
+ * (not even by hashing guessed e-mails) nor linked across two exports.
+ *
+ * Streaming: rows are formatted one by one and handed out in chunks of about 16 KiB; the file is
+ * never built in memory.
+ */
+import { createHmac, randomBytes } from 'node:crypto';
+import type { RequestIdentifier, RequestRow } from '../store/queries.js';
+
+/** Version of the column set below. */
+export const CSV_SCHEMA_VERSION = 1;
+
+/** One column of the export. */
+export interface CsvColumn {
+  readonly name: string;
+  readonly description: string;
+}
+
+type Cell = string | number | boolean | null | undefined;
+type Redactor = (value: string) => string;
+
+interface ColumnDef extends CsvColumn {
+  readonly get: (row: RequestRow, redact: Redactor | null) => Cell;
+}
+
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+const COLUMN_DEFS: readonly ColumnDef[] = [
+  { name: 'schema_version', description: `Version of this column set (${CSV_SCHEMA_VERSION}).`, get: () => CSV_SCHEMA_VERSION },
+  { name: 'id', description: 'Row id in the pinaudit database.', get: (r) => r.id },
+  { name: 'time', description: 'When the request head arrived, ISO 8601 UTC.', get: (r) => iso(r.time) },
+  { name: 'source', description: '`proxy` (live traffic) or `har` (imported file).', get: (r) => r.source },
+  { name: 'client', description: 'Client address, or the HAR label for imports.', get: (r) => r.client },
+  { name: 'method', description: 'HTTP method.', get: (r) => r.method },
+  { name: 'host', description: 'Pinterest host the request went to.', get: (r) => r.host },
+  { name: 'path', description: 'Path and query of the request.', get: (r) => r.path },
+  { name: 'category', description: 'tag, tag-script, telemetry, widget, content or first-party; empty when unclassified.', get: (r) => r.category },
+  { name: 'third_party', description: 'true when the page belongs to a site other than Pinterest.', get: (r) => r.thirdParty },
+  { name: 'page_site', description: 'Registrable domain of the page that caused the request.', get: (r) => r.pageSite },
+  { name: 'page_url', description: 'URL of that page, as far as it was learned.', get: (r) => r.pageUrl },
+  { name: 'attributed_by', description: 'How the page was learned: tag-payload, referer, origin, recent-navigation, none.', get: (r) => r.attributedBy },
+  { name: 'confidence', description: 'Confidence of the attribution: high, medium, low, none.', get: (r) => r.confidence },
+  { name: 'leak_level', description: 'full-url, origin or none.', get: (r) => r.leakLevel },
+  { name: 'tag_id', description: 'Pinterest tag id (the advertiser).', get: (r) => r.tagId },
+  { name: 'tag_event', description: 'Tag event (pagevisit, checkout, …).', get: (r) => r.tagEvent },
+  { name: 'tag_value', description: 'Value reported with the event.', get: (r) => r.tagValue },
+  { name: 'tag_currency', description: 'Currency of the value.', get: (r) => r.tagCurrency },
+  { name: 'tag_order_id', description: 'Order id reported with a purchase (redacted with redact).', get: (r, red) => (red && r.tagOrderId !== null ? red(`order\0${r.tagOrderId}`) : r.tagOrderId) },
+  { name: 'tag_partner', description: 'Partner integration (gtm, woocommerce, …).', get: (r) => r.tagPartner },
+  { name: 'hashed_email', description: 'true when a hashed e-mail address was sent.', get: (r) => r.hashedEmail },
+  { name: 'hashed_email_algo', description: 'Hash of that address: sha256, sha1, md5 or clear-text?.', get: (r) => r.hashedEmailAlgo },
+  { name: 'logged_in', description: "true when Pinterest's login cookie went along.", get: (r) => r.loggedIn },
+  { name: 'gpc', description: 'true when the browser sent Global Privacy Control.', get: (r) => r.gpc },
+  { name: 'dnt', description: 'true when the browser sent Do Not Track.', get: (r) => r.dnt },
+  { name: 'identifier_count', description: 'Number of identifiers sent.', get: (r) => r.identifiers.length },
+  {
+    name: 'identifiers',
+    description: '`kind:name=value` per identifier, separated by `; `. Credentials show their keyed fingerprint, never the value.',
+    get: (r, red) => r.identifiers.map((i) => formatIdentifier(i, red)).join('; '),
+  },
+  { name: 'block_mode', description: 'Block mode in force: off, strip, trackers, all.', get: (r) => r.blockMode },
+  { name: 'decision', description: 'allow, strip or block; empty when no decision was made.', get: (r) => r.decision },
+  { name: 'decision_reason', description: 'Why that decision was made.', get: (r) => r.decisionReason },
+  { name: 'stripped', description: 'What a strip withheld, separated by `; `.', get: (r) => r.stripped.join('; ') },
+  { name: 'outcome', description: 'response, blocked or error; empty while pending.', get: (r) => r.outcome },
+  { name: 'status', description: 'HTTP status returned to the browser.', get: (r) => r.status },
+  { name: 'bytes', description: 'Response body bytes.', get: (r) => r.bytes },
+  { name: 'error_kind', description: 'Kind of upstream failure (refused, timeout, tls, …).', get: (r) => r.errorKind },
+  { name: 'error_message', description: 'Upstream failure message.', get: (r) => r.errorMessage },
+  { name: 'reasons', description: 'Why the request was classified as it was, separated by ` | `.', get: (r) => r.reasons.join(' | ') },
+  { name: 'malformed', description: 'Payload parts that failed to parse, separated by `; `.', get: (r) => r.malformed.join('; ') },
+];
+
+/** The documented columns, in order (schema version {@link CSV_SCHEMA_VERSION}). */
+export const CSV_COLUMNS: readonly CsvColumn[] = Object.freeze(
+  COLUMN_DEFS.map(({ name, description }) => Object.freeze({ name, description })),
+);
+
+/** Options of {@link csvChunks} and {@link writeCsv}. */
+export interface CsvOptions {
+  /** Replace identifier values and order ids with per-export placeholders (see the module note). */
+  redact?: boolean;
+}
+
+const FORMULA_START = /^[=+\-@\t\r]/;
+const NEEDS_QUOTES = /[",\r\n]/;
+
+/** One cell, neutralised against formula injection and quoted per RFC 4180 when needed. */
+export function csvCell(value: Cell): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : '';
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  const text = FORMULA_START.test(value) ? `'${value}` : value;
+  return NEEDS_QUOTES.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+/** One CSV line (with its CRLF) from already-computed cells. */
+export function csvLine(cells: readonly Cell[]): string {
+  return `${cells.map(csvCell).join(',')}\r\n`;
+}
+
+const CHUNK_CHARS = 16 * 1024;
+
+/** The header line and then one line per row, gathered into chunks of about 16 KiB. */
+export function* csvChunks(rows: Iterable<RequestRow>, options: CsvOptions = {}): Generator<string> {
+  const redact = options.redact ? makeRedactor() : null;
+  let chunk = csvLine(COLUMN_DEFS.map((c) => c.name));
+  for (const row of rows) {
+    chunk += csvLine(COLUMN_DEFS.map((c) => c.get(row, redact)));
+    if (chunk.length >= CHUNK_CHARS) {
+      yield chunk;
+      chunk = '';
+    }
+  }
+  if (chunk.length > 0) yield chunk;
+}
+
+/**
+ * Writes the export through `write`, chunk by chunk. When `write` returns `false` (a stream's
+ * buffer is full) and `drain` is given, waits for it before the next chunk. Resolves with the
+ * number of characters written.
+ */
+export async function writeCsv(
+  rows: Iterable<RequestRow>,
+  write: (chunk: string) => boolean | void,
+  options: CsvOptions & { drain?: () => Promise<unknown> } = {},
+): Promise<number> {
+  let written = 0;
+  for (const chunk of csvChunks(rows, options)) {
+    written += chunk.length;
+    if (write(chunk) === false && options.drain) await options.drain();
+  }
+  return written;
+}
+
+function formatIdentifier(id: RequestIdentifier, redact: Redactor | null): string {
+  const value = redact ? redact(`${id.kind}\0${id.name}\0${id.value}`) : id.value;
+  return `${id.kind}:${id.name}=${value}`;
+}
+
+function makeRedactor(): Redactor {
+  // The key lives only as long as this export: placeholders are stable within it, unlinkable across.
+  const key = randomBytes(32);
+  return (value) => `redacted:${createHmac('sha256', key).update(value).digest('hex').slice(0, 12)}`;
+}
