@@ -100,7 +100,9 @@ function stripBody(input: StripInput, headers: HeaderRecord, withheld: Withheld)
     const edited = stripJsonBody(text, withheld);
     return edited === undefined ? null : edited === null ? withhold() : Buffer.from(edited, 'utf8');
   }
-  if (type.includes('x-www-form-urlencoded') || text.includes('=')) {
+  // sendBeacon with a string sends text/plain; multipart and other types are never sniffed as forms.
+  const sniffable = type === '' || type.startsWith('text/plain');
+  if (type.includes('x-www-form-urlencoded') || (sniffable && text.includes('='))) {
     const edited = editParams(text, withheld, 'body');
     return edited.changed ? Buffer.from(edited.text, 'utf8') : null;
   }
