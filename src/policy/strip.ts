@@ -47,7 +47,7 @@ export function stripRequest(input: StripInput): StripResult {
   for (const name of REQUEST_HEADERS) {
     if (deleteHeader(headers, name)) withheld.add(name);
   }
-  const url = stripUrl(typeof input.url === 'string' ? input.url : '', withheld);
+  const url = safeStripUrl(typeof input.url === 'string' ? input.url : '', withheld);
   let body = input.body;
   try {
     const edited = stripBody(input, headers, withheld);
@@ -66,6 +66,17 @@ export function stripRequest(input: StripInput): StripResult {
     headers['content-length'] = '0';
   }
   return { url, headers, body, stripped: withheld.names };
+}
+
+/** `stripUrl`, or on an unexpected failure the URL without its query (listed as `query`). */
+function safeStripUrl(url: string, withheld: Withheld): string {
+  try {
+    return stripUrl(url, withheld);
+  } catch {
+    withheld.add('query');
+    const cut = url.search(/[?#]/);
+    return cut === -1 ? url : url.slice(0, cut);
+  }
 }
 
 /** Edits the query string; the fragment (never sent on the wire) is dropped. */
