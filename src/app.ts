@@ -11,10 +11,14 @@ import type { Logger } from './log.js';
 import { Pipeline, type Stage } from './pipeline.js';
 import { CHECK_HOST, PINTEREST_DOMAINS } from './pinterest/domains.js';
 import { startProxy, type RunningProxy } from './proxy/server.js';
+import { makePolicySettings, policyStage, type PolicySettings } from './policy/index.js';
+import { createStore, recordStage, type Store } from './store/writer.js';
+import { join } from 'node:path';
 
 export interface RunningApp {
   readonly proxy: RunningProxy;
   readonly ca: CaSummary;
+  readonly store: Store;
   /** Stops accepting, ends open sockets, flushes storage; resolves within `capMs`. */
   close(capMs?: number): Promise<void>;
 }
@@ -26,6 +30,11 @@ export interface AppOptions {
 
 /** The CA's permitted names: Pinterest's domains and the reserved setup-check host. */
 export const PERMITTED_NAMES: readonly string[] = [...PINTEREST_DOMAINS, CHECK_HOST];
+
+/** The database file inside the data directory. */
+export function databasePath(config: Pick<Config, 'dataDir'>): string {
+  return join(config.dataDir, 'pinaudit.db');
+}
 
 export function openAuthority(config: Config): Promise<Authority> {
   return Authority.open(config.caDir, { permitted: PERMITTED_NAMES });
@@ -43,31 +52,95 @@ export async function startApp(config: Config, log: Logger, options: AppOptions 
   }
 
   const fingerprint = createFingerprinter(loadOrCreateSecret(config.dataDir));
+  const store = createStore({
+    path: databasePath(config),
+    ...(config.countTunnels !== null ? { countTunnels: config.countTunnels } : {}),
+  });
+  applyStartSettings(store, config);
+  const policy = cachedPolicySettings(store);
 
   // The pipeline, in order. Each stage writes only its own part of the flow.
-  const stages: Stage[] = [classifyStage({ fingerprint }), ...(options.extraStages ?? [])];
+  const stages: Stage[] = [
+    classifyStage({ fingerprint }),
+    policyStage(policy),
+    ...(config.record ? [recordStage(store)] : []),
+    ...(options.extraStages ?? []),
+  ];
   const pipeline = new Pipeline(stages, (stage, hook, flowId, err) => {
     log.error({ stage, hook, flowId, err: messageOf(err) }, 'pipeline stage failed; the request carries on');
   });
 
-  const proxy = await startProxy({
-    port: config.proxyPort,
-    host: config.listenHost,
-    pipeline,
-    leaf: (host) => authority.leaf(host),
-    rules: config.hostResolverRules,
-    upstreamCaPem: config.upstreamCa?.pem ?? null,
-    connectTimeoutMs: config.connectTimeoutMs,
-    idleTimeoutMs: config.idleTimeoutMs,
-    onTunnelFailure: (host, reason) => log.debug({ host, reason }, 'tunnel failed'),
-  });
+  let proxy: RunningProxy;
+  try {
+    proxy = await startProxy({
+      port: config.proxyPort,
+      host: config.listenHost,
+      pipeline,
+      leaf: (host) => authority.leaf(host),
+      rules: config.hostResolverRules,
+      upstreamCaPem: config.upstreamCa?.pem ?? null,
+      connectTimeoutMs: config.connectTimeoutMs,
+      idleTimeoutMs: config.idleTimeoutMs,
+      onTunnelFailure: (host, reason) => log.debug({ host, reason }, 'tunnel failed'),
+    });
+  } catch (err) {
+    store.close();
+    throw err;
+  }
+  const stopHealthWatch = watchStoreHealth(store, log);
 
   return {
     proxy,
     ca: authority.summary,
+    store,
     close: async (capMs = 2500) => {
-      const timer = new Promise<void>((r) => setTimeout(r, capMs).unref());
+      stopHealthWatch();
+      const timer = new Promise<void>((r) => setTimeout(r, capMs - 500).unref());
+      // Stop the proxy first: its last completions are queued before the final flush.
       await Promise.race([proxy.close(), timer]);
+      const health = store.close();
+      if (health.pending > 0 || health.dropped > 0) {
+        log.error({ pending: health.pending, dropped: health.dropped }, 'some findings could not be written');
+      }
     },
   };
+}
+
+/** `--block`, `--retention-days` and `--count-tunnels` given at start are stored (they persist). */
+function applyStartSettings(store: Store, config: Config): void {
+  const patch: Parameters<Store['settings']['set']>[0] = {};
+  if (config.block !== null) patch.blockMode = config.block;
+  if (config.retentionDays !== null) patch.retentionDays = config.retentionDays === 0 ? null : config.retentionDays;
+  if (config.countTunnels !== null) patch.tunnelCounting = config.countTunnels;
+  if (Object.keys(patch).length > 0) store.settings.set(patch);
+}
+
+/** The policy's view of the stored settings, rebuilt only when they change (no work per request). */
+function cachedPolicySettings(store: Store): () => PolicySettings {
+  const build = (): PolicySettings => {
+    const s = store.settings.get();
+    return makePolicySettings(s.blockMode, s.exceptions);
+  };
+  let current = build();
+  store.settings.subscribe(() => {
+    current = build();
+  });
+  return () => current;
+}
+
+/** Warns once when findings start to wait in memory (database locked, disk full), and on recovery. */
+function watchStoreHealth(store: Store, log: Logger): () => void {
+  let warned = false;
+  const timer = setInterval(() => {
+    const h = store.health();
+    if (h.lastError !== null && !warned) {
+      warned = true;
+      log.warn({ pending: h.pending, dropped: h.dropped, error: h.lastError }, 'cannot write the database; findings are kept in memory and written when possible');
+    } else if (h.lastError === null && warned) {
+      warned = false;
+      log.info('the database is writable again; pending findings were written');
+    }
+  }, 2000);
+  timer.unref();
+  return () => clearInterval(timer);
 }

@@ -55,11 +55,11 @@ function usage(): string {
 /** Parses the shared options; unknown flags are usage errors. */
 export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
   const options = Object.fromEntries(
-    OPTIONS.map((o) => [o.flag, { type: o.kind === 'bool' ? ('boolean' as const) : ('string' as const) }]),
+    OPTIONS.map((o) => [o.flag, { type: o.kind === 'bool' || o.kind === 'bool?' ? ('boolean' as const) : ('string' as const) }]),
   );
   let values: Record<string, string | boolean | undefined>;
   try {
-    ({ values } = parseArgs({ args: argv, options, strict: true, allowPositionals: false }));
+    ({ values } = parseArgs({ args: argv, options, strict: true, allowPositionals: false, allowNegative: true }));
   } catch (err) {
     throw new PinauditError('USAGE', `${messageOf(err).replace(/\. To specify.*$/s, '')} (see pinaudit --help)`);
   }

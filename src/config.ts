@@ -27,9 +27,21 @@ export interface Config {
   readonly hostResolverRulesText: string;
   readonly connectTimeoutMs: number;
   readonly idleTimeoutMs: number;
+  readonly dashboardPort: number;
+  /** Block mode to set at start; `null` keeps the stored one. */
+  readonly block: BlockMode | null;
+  /** Retention to set at start (`0` keeps raw rows forever); `null` keeps the stored one. */
+  readonly retentionDays: number | null;
+  /** Whether to count blind tunnels per day and site; `null` keeps the stored setting. */
+  readonly countTunnels: boolean | null;
+  /** Record findings in the database (off: audit and block without keeping history). */
+  readonly record: boolean;
 }
 
-type Kind = 'port' | 'host' | 'path' | 'bool' | 'ms' | 'level' | 'rules' | 'file';
+export const BLOCK_MODES = ['off', 'strip', 'trackers', 'all'] as const;
+export type BlockMode = (typeof BLOCK_MODES)[number];
+
+type Kind = 'port' | 'host' | 'path' | 'bool' | 'ms' | 'level' | 'rules' | 'file' | 'mode?' | 'days?' | 'bool?';
 
 interface OptionSpec {
   flag: string;
@@ -51,6 +63,11 @@ export const OPTIONS: readonly OptionSpec[] = [
   { flag: 'host-resolver-rules', key: 'hostResolverRules', kind: 'rules', default: '', help: 'Chromium-style "MAP <pattern> <host[:port]>, EXCLUDE <pattern>" for upstream connections' },
   { flag: 'connect-timeout', key: 'connectTimeoutMs', kind: 'ms', default: '10000', help: 'milliseconds to wait for an upstream connection' },
   { flag: 'idle-timeout', key: 'idleTimeoutMs', kind: 'ms', default: '60000', help: 'milliseconds an upstream may stay silent before the request fails' },
+  { flag: 'dashboard-port', key: 'dashboardPort', kind: 'port', default: '8081', help: 'port of the dashboard on the same address (0 picks a free one)' },
+  { flag: 'block', key: 'block', kind: 'mode?', default: '', help: `block mode to set: ${BLOCK_MODES.join(', ')} (kept in the database; default: the stored mode, first "off")` },
+  { flag: 'retention-days', key: 'retentionDays', kind: 'days?', default: '', help: 'days raw requests are kept, 0 for ever (kept in the database; first 90)' },
+  { flag: 'count-tunnels', key: 'countTunnels', kind: 'bool?', default: '', help: 'count visited sites per day for "N of M sites leaked" (kept in the database; first true)' },
+  { flag: 'record', key: 'record', kind: 'bool', default: 'true', help: 'record findings in the database; false audits and blocks without keeping history' },
 ];
 
 export function envName(flag: string): string {
@@ -71,9 +88,20 @@ function convert(spec: OptionSpec, raw: string, cwd: string): unknown {
       if (!/^\d{1,9}$/.test(raw) || Number(raw) < 1) bad(spec.flag, raw, 'is not a positive number of milliseconds');
       return Number(raw);
     }
+    case 'mode?':
+      if (raw === '') return null;
+      if (!(BLOCK_MODES as readonly string[]).includes(raw)) bad(spec.flag, raw, `is not one of ${BLOCK_MODES.join(', ')}`);
+      return raw;
+    case 'days?':
+      if (raw === '') return null;
+      if (!/^\d{1,5}$/.test(raw)) bad(spec.flag, raw, 'is not a whole number of days');
+      return Number(raw);
+    case 'bool?':
+      if (raw === '') return null;
+      return convert({ ...spec, kind: 'bool' }, raw, cwd);
     case 'bool': {
-      if (['1', 'true', 'yes', ''].includes(raw.toLowerCase())) return true;
-      if (['0', 'false', 'no'].includes(raw.toLowerCase())) return false;
+      if (['1', 'true', 'yes', 'on', ''].includes(raw.toLowerCase())) return true;
+      if (['0', 'false', 'no', 'off'].includes(raw.toLowerCase())) return false;
       return bad(spec.flag, raw, 'is not true or false');
     }
     case 'host': {

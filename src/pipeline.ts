@@ -14,6 +14,18 @@ export interface Flow {
   finding: Finding | null;
   /** Set by the policy stage; a later stage leaves an existing decision alone. */
   decision: Decision | null;
+  /**
+   * Set by the policy stage when it strips: the request as it must go upstream instead of the
+   * observed one. Computed in the pipeline, before recording, so what was withheld is recorded.
+   */
+  forward?: ForwardRequest | null;
+}
+
+/** A rewritten request for the upstream (absolute URL, header record, whole body). */
+export interface ForwardRequest {
+  url: string;
+  headers: Record<string, string | string[]>;
+  body: Buffer | null;
 }
 
 /** A CONNECT that was tunnelled blind (not a Pinterest host), or a plain-HTTP page request. */
@@ -51,7 +63,7 @@ export class Pipeline {
 
   /** Starts a flow and runs every stage's `request` hook. */
   request(observation: Observation): Flow {
-    const flow: Flow = { observation, finding: null, decision: null };
+    const flow: Flow = { observation, finding: null, decision: null, forward: null };
     for (const stage of this.#stages) {
       if (!stage.request) continue;
       try {

@@ -8,10 +8,11 @@
  * every page with a Save button whenever the classifier has a bug. The request is still recorded
  * with its reason (nothing lost), so an open failure is visible in the dashboard and the CSV.
  */
-import type { Stage } from '../pipeline.js';
+import type { Flow, Stage } from '../pipeline.js';
 import type { Decision } from '../types.js';
 import { decide } from './decide.js';
 import type { PolicySettings } from './modes.js';
+import { stripRequest } from './strip.js';
 
 /** Creates the `policy` stage; `getSettings` is called once per request. */
 export function policyStage(getSettings: () => PolicySettings): Stage {
@@ -25,6 +26,7 @@ export function policyStage(getSettings: () => PolicySettings): Stage {
       }
       try {
         flow.decision = decide(flow.finding, getSettings());
+        if (flow.decision.action === 'strip') planStrip(flow, flow.decision);
       } catch (err) {
         // Only the error's class: its message could quote request data.
         const kind = err instanceof Error ? err.name : typeof err;
@@ -32,6 +34,26 @@ export function policyStage(getSettings: () => PolicySettings): Stage {
       }
     },
   };
+}
+
+/**
+ * Works out the stripped request now, inside the pipeline, so that the record stage stores what
+ * was withheld. A body longer than what was read cannot be rewritten: such a request is blocked
+ * instead of forwarding identifiers we could not see.
+ */
+function planStrip(flow: Flow, decision: Decision): void {
+  const o = flow.observation;
+  if (o.bodyTruncated) {
+    flow.decision = {
+      action: 'block',
+      reason: `${decision.reason.replace(/^stripped/, 'blocked')}; the body was too large to strip safely`,
+      stripped: [],
+    };
+    return;
+  }
+  const result = stripRequest({ url: o.url, headers: o.headers, body: o.body, contentType: o.headers['content-type'] ?? null });
+  flow.forward = { url: result.url, headers: result.headers, body: result.body };
+  flow.decision = { ...decision, stripped: result.stripped };
 }
 
 function failOpen(why: string): Decision {

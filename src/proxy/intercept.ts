@@ -10,6 +10,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import { isIP } from 'node:net';
 import type { Pipeline, Flow } from '../pipeline.js';
+import { blockedResponse, stripResponseHeaders } from '../policy/index.js';
 import { BODY_LIMIT, type Observation, type Outcome } from '../types.js';
 import { errorKindOf, sendPage, sendUpstreamError } from './error-page.js';
 import { formatHostPort, type HostPort } from './hosts.js';
@@ -157,9 +158,10 @@ export function intercept(deps: InterceptDeps, req: IncomingMessage, res: Server
 function answerBlocked(req: IncomingMessage, res: ServerResponse, flow: Flow, complete: (o: Outcome) => void): void {
   // Nothing goes upstream. Drain what the client still sends so the connection stays usable.
   req.resume();
-  res.writeHead(204, { 'x-pinaudit': 'blocked', 'x-pinaudit-reason': encodeURIComponent(flow.decision?.reason ?? '') });
-  res.end();
-  complete({ kind: 'blocked', status: 204 });
+  const answer = blockedResponse(flow.observation, flow.finding, flow.decision?.reason ?? 'blocked');
+  res.writeHead(answer.status, { ...answer.headers, 'content-length': String(answer.body.length) });
+  res.end(req.method === 'HEAD' ? undefined : answer.body);
+  complete({ kind: 'blocked', status: answer.status });
 }
 
 function forward(
@@ -184,12 +186,14 @@ function forward(
     fail({ code: 'PINAUDIT_NOTFOUND' });
     return;
   }
+  // A strip decision comes with the rewritten request; otherwise the client's goes as it came.
+  const rewrite = flow.forward ?? null;
   const options: https.RequestOptions = {
     method: req.method,
     host: where.host,
     port: where.port,
-    path: req.url,
-    headers: forwardHeaders(req.headers),
+    path: rewrite ? pathOf(rewrite.url) : req.url,
+    headers: forwardHeaders(rewrite ? rewrite.headers : req.headers),
     agent: target.tls ? deps.httpsAgent : deps.httpAgent,
   };
   if (target.tls && isIP(host) === 0) options.servername = host;
@@ -213,7 +217,12 @@ function forward(
     }
   });
   upstreamReq.once('response', (upstreamRes) => {
-    const headers = forwardHeaders(upstreamRes.headers);
+    let headers = forwardHeaders(upstreamRes.headers);
+    if (rewrite) {
+      // Pinterest may not set cookies through a stripped request; CORS is answered for the page.
+      const origin = req.headers.origin;
+      headers = stripResponseHeaders(headers as Record<string, string | string[]>, { requestOrigin: typeof origin === 'string' ? origin : null }).headers;
+    }
     res.writeHead(upstreamRes.statusCode ?? 502, headers);
     let bytes = 0;
     upstreamRes.on('data', (chunk: Buffer) => {
@@ -236,12 +245,28 @@ function forward(
       complete({ kind: 'error', error: 'client-aborted', message: 'client closed the connection' });
     }
   });
+  if (rewrite) {
+    // The stripped body replaces the observed one (the policy blocks bodies it could not read whole).
+    req.resume();
+    upstreamReq.end(rewrite.body ?? undefined);
+    return;
+  }
   if (buffered && buffered.length > 0) upstreamReq.write(buffered);
   if (prefix && !prefix.ended) {
     req.pipe(upstreamReq);
     req.resume();
   } else {
     upstreamReq.end();
+  }
+}
+
+/** Path and query of an absolute URL (what goes on the request line). */
+function pathOf(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.pathname}${u.search}`;
+  } catch {
+    return '/';
   }
 }
 
