@@ -1,0 +1,137 @@
+/**
+ * The dashboard shell: a hash router (#/view/arg?query), the time-range picker shared by the
+ * views, and error display. Views are modules exporting `render(ctx)` that resolve to a node, or
+ * to `{ node, mount?, dispose? }`: `mount` runs once the node is in the document (charts measure
+ * their box there) and `dispose` when the view is left (charts, an EventSource).
+ */
+import { h, clear } from './dom.js';
+import * as overview from './views/overview.js';
+import * as sites from './views/sites.js';
+import * as site from './views/site.js';
+import * as identifiers from './views/identifiers.js';
+import * as requests from './views/requests.js';
+import * as live from './views/live.js';
+import * as settings from './views/settings.js';
+import * as setup from './views/setup.js';
+
+const VIEWS = { overview, sites, site, identifiers, requests, live, settings, setup };
+const RANGE_KEY = 'pinaudit.range';
+
+const shell = {
+  view: document.getElementById('view'),
+  status: document.getElementById('status'),
+  rangeSelect: document.getElementById('range'),
+  custom: document.getElementById('custom-range'),
+  from: document.getElementById('from'),
+  to: document.getElementById('to'),
+  dispose: null,
+  renderId: 0,
+};
+
+/** The selected range as API query parameters. */
+function currentRange() {
+  const name = shell.rangeSelect.value;
+  if (name !== 'custom') return { range: name };
+  const from = shell.from.value ? new Date(`${shell.from.value}T00:00`).getTime() : undefined;
+  // The "to" date is inclusive for people: the range ends at the next local midnight.
+  const to = shell.to.value ? new Date(`${shell.to.value}T00:00`).getTime() + 86_400_000 : undefined;
+  return { from, to };
+}
+
+function restoreRange() {
+  shell.rangeSelect.value = 'week';
+  try {
+    const saved = JSON.parse(localStorage.getItem(RANGE_KEY) ?? 'null');
+    if (saved && typeof saved.name === 'string') {
+      shell.rangeSelect.value = saved.name;
+      shell.from.value = saved.from ?? '';
+      shell.to.value = saved.to ?? '';
+    }
+  } catch {
+    // A damaged saved range just means the default.
+  }
+  if (!shell.rangeSelect.value) shell.rangeSelect.value = 'week';
+  shell.custom.hidden = shell.rangeSelect.value !== 'custom';
+}
+
+function saveRange() {
+  localStorage.setItem(RANGE_KEY, JSON.stringify({ name: shell.rangeSelect.value, from: shell.from.value, to: shell.to.value }));
+}
+
+function parseHash() {
+  const raw = location.hash.replace(/^#/, '') || '/overview';
+  const [path, qs = ''] = raw.split('?');
+  const parts = path.split('/').filter(Boolean).map((p) => decodeURIComponent(p));
+  return { name: parts[0] ?? 'overview', params: parts.slice(1), query: new URLSearchParams(qs) };
+}
+
+/** Navigates to a view. */
+export function go(path, query) {
+  const qs = query ? `?${new URLSearchParams(query)}` : '';
+  location.hash = `#${path}${qs}`;
+}
+
+/** Shows a short message in the status line (announced to screen readers). */
+export function notify(text, kind = 'info') {
+  clear(shell.status).append(h('p', { class: `notice ${kind}` }, text));
+  setTimeout(() => {
+    if (shell.status.textContent === text) clear(shell.status);
+  }, 6000);
+}
+
+async function render() {
+  const id = ++shell.renderId;
+  const route = parseHash();
+  const view = VIEWS[route.name];
+  for (const a of document.querySelectorAll('nav a')) {
+    const active = a.getAttribute('href') === `#/${route.name === 'site' ? 'sites' : route.name}`;
+    if (active) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
+  }
+  if (shell.dispose) {
+    try { shell.dispose(); } catch { /* a view that fails to clean up must not block the next one */ }
+    shell.dispose = null;
+  }
+  document.body.dataset.view = route.name;
+  if (!view) {
+    clear(shell.view).append(h('div', { class: 'empty' }, h('h3', {}, 'Not found'), h('p', {}, 'There is no such page. '), h('a', { href: '#/overview' }, 'Go to the overview')));
+    return;
+  }
+  shell.view.setAttribute('aria-busy', 'true');
+  const ctx = { params: route.params, query: route.query, range: currentRange(), go, notify, refresh: render };
+  try {
+    const result = await view.render(ctx);
+    if (id !== shell.renderId) {
+      result?.dispose?.();
+      return;
+    }
+    const node = result instanceof Node ? result : result.node;
+    shell.dispose = result instanceof Node ? null : result.dispose ?? null;
+    clear(shell.view).append(node);
+    if (!(result instanceof Node)) result.mount?.();
+    document.title = `${view.title ?? 'pinaudit'} · pinaudit`;
+  } catch (err) {
+    if (id !== shell.renderId) return;
+    clear(shell.view).append(h('div', { class: 'empty error' }, h('h3', {}, 'Something went wrong'), h('p', {}, err instanceof Error ? err.message : String(err))));
+  } finally {
+    if (id === shell.renderId) {
+      shell.view.removeAttribute('aria-busy');
+      document.body.dataset.ready = route.name;
+    }
+  }
+}
+
+restoreRange();
+shell.rangeSelect.addEventListener('change', () => {
+  shell.custom.hidden = shell.rangeSelect.value !== 'custom';
+  saveRange();
+  if (shell.rangeSelect.value !== 'custom' || (shell.from.value && shell.to.value)) render();
+});
+for (const input of [shell.from, shell.to]) {
+  input.addEventListener('change', () => {
+    saveRange();
+    render();
+  });
+}
+window.addEventListener('hashchange', render);
+render();

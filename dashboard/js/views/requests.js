@@ -1,0 +1,63 @@
+/** Requests & export: the raw request list with filters, and the CSV export of the same filter. */
+import { getJson } from '../api.js';
+import { h, fmtNumber, fmtTime, mono, badge, siteLink, emptyState } from '../dom.js';
+
+export const title = 'Requests & export';
+
+const PAGE = 50;
+const CATEGORIES = ['', 'tag', 'tag-script', 'telemetry', 'widget', 'content', 'first-party', 'none'];
+const DECISIONS = ['', 'allow', 'strip', 'block', 'none'];
+
+export async function render(ctx) {
+  const q = ctx.query;
+  const filter = { site: q.get('site') ?? '', category: q.get('category') ?? '', decision: q.get('decision') ?? '', search: q.get('search') ?? '' };
+  const offset = Math.max(0, Number(q.get('offset') ?? 0) || 0);
+  const data = await getJson('/api/requests', { ...ctx.range, ...filter, limit: PAGE, offset });
+
+  const field = (id, label, input) => h('div', { class: 'field' }, h('label', { for: id }, label), input);
+  const site = h('input', { id: 'f-site', name: 'site', value: filter.site, placeholder: 'any site', autocomplete: 'off' });
+  const search = h('input', { id: 'f-search', name: 'search', type: 'search', value: filter.search, placeholder: 'host, path, page, tag…', autocomplete: 'off' });
+  const select = (id, values, current, labels = {}) => h('select', { id, name: id.slice(2) }, values.map((v) => h('option', { value: v, selected: v === current }, labels[v] ?? (v || 'any'))));
+  const category = select('f-category', CATEGORIES, filter.category, { none: 'unclassified' });
+  const decision = select('f-decision', DECISIONS, filter.decision, { none: 'no decision' });
+  const form = h('form', { class: 'filters wrap', onsubmit: (e) => {
+    e.preventDefault();
+    ctx.go('/requests', { site: site.value.trim(), category: category.value, decision: decision.value, search: search.value.trim() });
+  } }, field('f-site', 'Site', site), field('f-category', 'Category', category), field('f-decision', 'Decision', decision), field('f-search', 'Search', search),
+  h('button', { type: 'submit' }, 'Filter'));
+
+  const exportParams = () => {
+    const p = new URLSearchParams();
+    for (const [k, v] of Object.entries({ ...ctx.range, ...filter })) if (v !== undefined && v !== '') p.set(k, String(v));
+    if (redact.checked) p.set('redact', '1');
+    return `/export.csv?${p}`;
+  };
+  const redact = h('input', { type: 'checkbox', id: 'redact', onchange: () => exportLink.setAttribute('href', exportParams()) });
+  const exportLink = h('a', { class: 'button primary', id: 'export-link', download: '' }, 'Download CSV');
+  exportLink.setAttribute('href', exportParams());
+  const exportPanel = h('section', { class: 'panel export' }, h('h2', {}, 'Export'),
+    h('p', {}, `A CSV of every request matching these filters (${data.totalCapped ? `more than ${fmtNumber(data.total)}` : fmtNumber(data.total)} rows), streamed straight from the database. Columns are documented in the README.`),
+    h('p', { class: 'row' }, exportLink, h('span', { class: 'check' }, redact, h('label', { for: 'redact' }, 'Redact identifiers (for sharing)'))));
+
+  const rows = data.rows.map((r) => h('tr', {},
+    h('td', {}, fmtTime(r.time)),
+    h('td', {}, r.pageSite ? siteLink(r.pageSite) : h('span', { class: 'muted' }, '–'), r.pageUrl ? h('div', { class: 'small' }, mono(r.pageUrl)) : null),
+    h('td', {}, mono(r.host), h('div', { class: 'small' }, mono(r.path))),
+    h('td', {}, r.category ? badge(r.category) : badge('unclassified', 'muted'), r.leakLevel && r.leakLevel !== 'none' && r.thirdParty ? [' ', badge(r.leakLevel, 'leak')] : null),
+    h('td', { class: 'num' }, String(r.identifiers.length)),
+    h('td', {}, r.decision ? badge(r.decision, r.decision) : '–', r.decisionReason ? h('div', { class: 'small muted' }, r.decisionReason) : null),
+    h('td', {}, r.outcome === 'error' ? badge(r.errorKind ?? 'error', 'warn') : String(r.status ?? '…'))));
+  const table = data.rows.length
+    ? h('div', { class: 'table-wrap' }, h('table', { id: 'requests-table' },
+      h('thead', {}, h('tr', {}, ['Time', 'Page', 'Request', 'Category', 'Ids', 'Decision', 'Status'].map((l) => h('th', { scope: 'col', class: l === 'Ids' ? 'num' : null }, l)))),
+      h('tbody', {}, rows)))
+    : emptyState('No requests match', 'Change the filters or the time range.');
+  const pageLink = (o, label) => h('button', { type: 'button', class: 'secondary', onclick: () => ctx.go('/requests', { ...filter, offset: String(o) }) }, label);
+  const pager = h('p', { class: 'pager' },
+    offset > 0 ? pageLink(Math.max(0, offset - PAGE), '← Newer') : null,
+    h('span', { class: 'muted' }, data.rows.length ? `${fmtNumber(offset + 1)}–${fmtNumber(offset + data.rows.length)} of ${data.totalCapped ? `${fmtNumber(data.total)}+` : fmtNumber(data.total)}` : ''),
+    offset + data.rows.length < data.total ? pageLink(offset + PAGE, 'Older →') : null);
+  return h('div', {},
+    h('div', { class: 'page-head' }, h('h1', {}, 'Requests & export'), h('p', { class: 'lede' }, 'Every Pinterest request pinaudit recorded, newest first.')),
+    form, exportPanel, table, pager);
+}

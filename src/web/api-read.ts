@@ -1,0 +1,158 @@
+/**
+ * The read side of the JSON API: one route per view of the dashboard, each a thin mapping from
+ * query parameters to a `Queries` call. Responses are plain JSON; every string in them may have
+ * been written by a website, and the UI renders them as text only.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Queries, SiteSort, TimelinePoint } from '../store/queries.js';
+import type { SettingsHandle } from '../store/writer.js';
+import { intParam, oneOf, parseRange, parseRequestFilter, textParam, WebError, type QueryBag, type ResolvedRange } from './params.js';
+
+/** What the read routes need. */
+export interface ReadDeps {
+  queries: Queries;
+  settings: SettingsHandle;
+  now: () => number;
+}
+
+const HOUR = 3_600_000;
+/** Most buckets drawn on the timeline; a range with more is shown in days. */
+const MAX_HOUR_BUCKETS = 24 * 8;
+
+/** Registers the `/api/…` read routes. */
+export function registerReadRoutes(app: FastifyInstance, deps: ReadDeps): void {
+  const { queries: q } = deps;
+  const range = (query: unknown): ResolvedRange => parseRange(query as QueryBag, deps.now());
+  const rangeOut = (r: ResolvedRange) => ({ name: r.name, from: r.from, to: r.to });
+
+  app.get('/api/overview', async (req) => {
+    const r = range(req.query);
+    const visited = q.sitesVisited(r, { limit: 0 });
+    return {
+      range: rangeOut(r),
+      totals: q.totals(r),
+      topSites: q.topSites(r, 10),
+      timeline: timeline(q, r, deps.now()),
+      categories: q.categories(r),
+      leakLevels: q.leakLevels(r),
+      sitesVisited: { visited: visited.visited, leaked: visited.leaked, visitedAndLeaked: visited.visitedAndLeaked },
+    };
+  });
+
+  app.get('/api/sites', async (req) => {
+    const query = req.query as QueryBag;
+    const r = range(query);
+    const sort = oneOf<SiteSort>(query, 'sort', ['leaks', 'requests', 'site', 'lastSeen']);
+    const search = textParam(query, 'search');
+    const limit = intParam(query, 'limit', 1000, 1, 5000);
+    const exceptions = new Set(deps.settings.get().exceptions);
+    const sites = q.sites(r, { ...(search ? { search } : {}), ...(sort ? { sort } : {}), limit });
+    return { range: rangeOut(r), sites: sites.map((s) => ({ ...s, exception: exceptions.has(s.site) })) };
+  });
+
+  app.get('/api/sites/:site', async (req) => {
+    const site = siteParam((req.params as { site: string }).site);
+    const r = range(req.query);
+    const detail = q.siteDetail(site, r);
+    return { range: rangeOut(r), ...detail, exception: deps.settings.get().exceptions.includes(site) };
+  });
+
+  app.get('/api/identifiers', async (req) => {
+    const query = req.query as QueryBag;
+    const r = range(query);
+    const limit = intParam(query, 'limit', 500, 1, 5000);
+    return { range: rangeOut(r), identifiers: q.identifiers(r, { limit, maxSites: 100 }) };
+  });
+
+  app.get('/api/identifiers/:id/sites', async (req) => {
+    const id = Number((req.params as { id: string }).id);
+    if (!Number.isSafeInteger(id) || id < 1) throw new WebError(400, 'BAD_PARAM', 'identifier id must be a positive whole number');
+    const r = range(req.query);
+    return { range: rangeOut(r), id, sites: q.identifierSites(id, r) };
+  });
+
+  app.get('/api/requests', async (req) => {
+    const query = req.query as QueryBag;
+    const filter = parseRequestFilter(query, deps.now());
+    const limit = intParam(query, 'limit', 50, 1, 1000);
+    const offset = intParam(query, 'offset', 0, 0, 10_000_000);
+    return { filter, limit, offset, ...q.requests(filter, { limit, offset }) };
+  });
+
+  app.get('/api/blocking', async (req) => {
+    const r = range(req.query);
+    return { range: rangeOut(r), mode: deps.settings.get().blockMode, ...q.blockingImpact(r, { limit: 200 }) };
+  });
+
+  app.get('/api/sites-visited', async (req) => {
+    const query = req.query as QueryBag;
+    const r = range(query);
+    return { range: rangeOut(r), ...q.sitesVisited(r, { limit: intParam(query, 'limit', 200, 0, 5000) }) };
+  });
+
+  app.get('/api/settings', async () => deps.settings.get());
+}
+
+/** A site name from the URL: a registrable domain is short and has no spaces or slashes. */
+export function siteParam(text: string): string {
+  const site = text.trim().toLowerCase();
+  if (!/^[^\s/\\?#]{1,253}$/.test(site)) throw new WebError(400, 'BAD_PARAM', 'not a site name');
+  return site;
+}
+
+/** The leaks-over-time series: hours for short ranges, days otherwise, gaps filled with zeros. */
+function timeline(q: Queries, r: ResolvedRange, now: number): { bucket: 'hour' | 'day'; points: TimelinePoint[] } {
+  const to = r.to ?? now;
+  const short = r.from !== null && to - r.from <= MAX_HOUR_BUCKETS * HOUR;
+  const bucket = short ? 'hour' : 'day';
+  const points = bucket === 'hour' ? rebucketHours(q.timeline(r, bucket)) : q.timeline(r, bucket);
+  const first = points[0];
+  if (!first) return { bucket, points };
+  let start = first.start;
+  if (r.from !== null) start = short ? alignHour(r.from, first.start) : Math.min(first.start, localMidnight(r.from));
+  return { bucket, points: fill(points, start, to, bucket) };
+}
+
+/**
+ * Sums points into whole local hours. The store's hour buckets are meant to be aligned already;
+ * this keeps the chart right if a point's start is not (and is a no-op when it is).
+ */
+function rebucketHours(points: TimelinePoint[]): TimelinePoint[] {
+  const out = new Map<number, TimelinePoint>();
+  for (const p of points) {
+    const offset = -new Date(p.start).getTimezoneOffset() * 60_000;
+    const start = Math.floor((p.start + offset) / HOUR) * HOUR - offset;
+    const e = out.get(start);
+    if (!e) out.set(start, { ...p, start });
+    else for (const k of ['requests', 'thirdParty', 'leaks', 'blocked', 'stripped'] as const) e[k] += p[k];
+  }
+  return [...out.values()].sort((a, b) => a.start - b.start);
+}
+
+/** The hour bucket containing `from`, aligned with the buckets the query returned. */
+function alignHour(from: number, anyBucket: number): number {
+  return anyBucket - Math.ceil((anyBucket - from) / HOUR) * HOUR;
+}
+
+function localMidnight(t: number): number {
+  const d = new Date(t);
+  return new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime();
+}
+
+function fill(points: TimelinePoint[], start: number, end: number, bucket: 'hour' | 'day'): TimelinePoint[] {
+  const byStart = new Map(points.map((p) => [p.start, p]));
+  const out: TimelinePoint[] = [];
+  const next = (t: number): number => {
+    if (bucket === 'hour') return t + HOUR;
+    const d = new Date(t);
+    return new Date(d.getFullYear(), d.getMonth(), d.getDate() + 1).getTime();
+  };
+  // Bounded: a long "all" range keeps its sparse points rather than thousands of empty days.
+  for (let t = start; t < end && out.length <= 400; t = next(t)) {
+    out.push(byStart.get(t) ?? { start: t, requests: 0, thirdParty: 0, leaks: 0, blocked: 0, stripped: 0 });
+  }
+  if (out.length > 400) return points;
+  // Points past `end` (clock skew) are kept rather than lost.
+  for (const p of points) if (p.start >= end) out.push(p);
+  return out;
+}

@@ -1,0 +1,125 @@
+/**
+ * Query-string parsing for the dashboard API: time ranges, request filters and small scalars.
+ * Everything arrives as untrusted text; a bad value is a 400 that names the parameter.
+ */
+import type { RequestFilter } from '../store/queries.js';
+
+/** An error answered with its status and a JSON body `{ error: { code, message } }`. */
+export class WebError extends Error {
+  readonly status: number;
+  readonly code: string;
+
+  constructor(status: number, code: string, message: string) {
+    super(message);
+    this.name = 'WebError';
+    this.status = status;
+    this.code = code;
+  }
+}
+
+/** A query string as fastify parses it. */
+export type QueryBag = Record<string, string | string[] | undefined>;
+
+/** The named ranges of the range picker. */
+export const RANGES = ['hour', 'day', 'week', 'month', 'all'] as const;
+export type RangeName = (typeof RANGES)[number] | 'custom';
+
+/** A resolved time range; `from`/`to` are ms, `null` meaning open. */
+export interface ResolvedRange {
+  name: RangeName;
+  from: number | null;
+  to: number | null;
+}
+
+const SPAN: Record<Exclude<RangeName, 'all' | 'custom'>, number> = {
+  hour: 3_600_000,
+  day: 86_400_000,
+  week: 7 * 86_400_000,
+  month: 30 * 86_400_000,
+};
+
+/** A single string parameter (the last one when repeated), or `undefined`. */
+export function one(q: QueryBag, name: string): string | undefined {
+  const v = q[name];
+  const s = Array.isArray(v) ? v[v.length - 1] : v;
+  return s === undefined || s === '' ? undefined : s;
+}
+
+/** A time as ms since the epoch or an ISO 8601 date/time. */
+export function parseTime(text: string, name: string): number {
+  const n = /^\d{1,16}$/.test(text) ? Number(text) : Date.parse(text);
+  if (!Number.isFinite(n)) throw new WebError(400, 'BAD_PARAM', `${name} must be a time in ms or an ISO 8601 date, not ${JSON.stringify(text)}`);
+  return n;
+}
+
+/**
+ * `range=hour|day|week|month|all` (relative to `now`), or `from`/`to` for a custom range.
+ * Default: `all`.
+ */
+export function parseRange(q: QueryBag, now: number): ResolvedRange {
+  const fromText = one(q, 'from');
+  const toText = one(q, 'to');
+  const name = one(q, 'range');
+  if (fromText !== undefined || toText !== undefined || name === 'custom') {
+    const from = fromText === undefined ? null : parseTime(fromText, 'from');
+    const to = toText === undefined ? null : parseTime(toText, 'to');
+    if (from !== null && to !== null && to <= from) throw new WebError(400, 'BAD_PARAM', 'to must be after from');
+    return { name: 'custom', from, to };
+  }
+  if (name === undefined || name === 'all') return { name: 'all', from: null, to: null };
+  if (!(RANGES as readonly string[]).includes(name)) {
+    throw new WebError(400, 'BAD_PARAM', `range must be one of ${RANGES.join(', ')}, or from/to`);
+  }
+  const span = SPAN[name as keyof typeof SPAN];
+  return { name: name as RangeName, from: now - span, to: null };
+}
+
+const CATEGORIES = ['tag', 'tag-script', 'telemetry', 'widget', 'content', 'first-party', 'none'] as const;
+const DECISIONS = ['allow', 'strip', 'block', 'none'] as const;
+
+/** A value from a fixed list, or `undefined` when absent. */
+export function oneOf<T extends string>(q: QueryBag, name: string, allowed: readonly T[]): T | undefined {
+  const v = one(q, name);
+  if (v === undefined) return undefined;
+  if (!(allowed as readonly string[]).includes(v)) {
+    throw new WebError(400, 'BAD_PARAM', `${name} must be one of ${allowed.join(', ')}`);
+  }
+  return v as T;
+}
+
+/** A whole number within bounds, or `fallback` when absent. */
+export function intParam(q: QueryBag, name: string, fallback: number, min: number, max: number): number {
+  const v = one(q, name);
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new WebError(400, 'BAD_PARAM', `${name} must be a whole number from ${min} to ${max}`);
+  }
+  return n;
+}
+
+/** A text parameter of bounded length (search boxes, site names). */
+export function textParam(q: QueryBag, name: string, max = 300): string | undefined {
+  const v = one(q, name);
+  if (v !== undefined && v.length > max) throw new WebError(400, 'BAD_PARAM', `${name} is longer than ${max} characters`);
+  return v;
+}
+
+/** The request-list / export filter: range plus site, category, decision and search. */
+export function parseRequestFilter(q: QueryBag, now: number): RequestFilter {
+  const range = parseRange(q, now);
+  return {
+    from: range.from,
+    to: range.to,
+    site: textParam(q, 'site', 253) ?? null,
+    category: oneOf(q, 'category', CATEGORIES) ?? null,
+    decision: oneOf(q, 'decision', DECISIONS) ?? null,
+    search: textParam(q, 'search') ?? null,
+  };
+}
+
+/** A boolean flag: `1`, `true`, `yes` or `on`. */
+export function flag(q: QueryBag, name: string): boolean {
+  const v = one(q, name);
+  return v !== undefined && ['1', 'true', 'yes', 'on'].includes(v.toLowerCase());
+}
