@@ -9,7 +9,11 @@ import { dayStart } from './days.js';
 import {
   LEAKED_PAGES_SQL,
   IDENTIFIER_SITES_SQL,
-  ROLLUP_CTE,
+  HOURLY_SQL,
+  LEAKING_SITES_SQL,
+  SITES_CTE,
+  TOTALS_CTE,
+  hourParams,
   StatementCache,
   likePattern,
   rangeParams,
@@ -101,7 +105,7 @@ export interface Queries {
   sites(range?: RangeFilter, options?: { search?: string; sort?: SiteSort; limit?: number }): SiteSummary[];
   /** `sites` limited to the top `limit` (default 10) by leaks. */
   topSites(range?: RangeFilter, limit?: number): SiteSummary[];
-  /** Hour buckets come from raw rows (use for ranges of days); day buckets from the roll-ups. */
+  /** Hour buckets (epoch-aligned) or local-day buckets, from the roll-ups plus raw partial buckets. */
   timeline(range: RangeFilter, bucket: 'hour' | 'day'): TimelinePoint[];
   categories(range?: RangeFilter): CategoryCount[];
   leakLevels(range?: RangeFilter): LeakLevelCounts;
@@ -148,22 +152,22 @@ export function openQueries(path: string): Queries & { close(): void } {
 
 function totals(c: StatementCache, range?: RangeFilter): Totals {
   const p = rangeParams(range);
-  const main = c.one<Omit<Totals, 'pagesLeaked' | 'identifiers'>>(
-    `WITH ${ROLLUP_CTE}
+  const main = c.one<Omit<Totals, 'pagesLeaked' | 'identifiers' | 'sitesLeaked'>>(
+    `WITH ${TOTALS_CTE}
      SELECT coalesce(sum(requests), 0) AS requests, coalesce(sum(third_party), 0) AS thirdPartyRequests,
        coalesce(sum(leaks), 0) AS leaks, coalesce(sum(logged_in), 0) AS loggedInLeaks,
        coalesce(sum(hashed_emails), 0) AS hashedEmails,
        coalesce(sum(CASE WHEN decision = 'block' THEN requests ELSE 0 END), 0) AS blocked,
-       coalesce(sum(CASE WHEN decision = 'strip' THEN requests ELSE 0 END), 0) AS stripped,
-       count(DISTINCT CASE WHEN leaks > 0 AND page_site <> '' THEN page_site END) AS sitesLeaked
+       coalesce(sum(CASE WHEN decision = 'strip' THEN requests ELSE 0 END), 0) AS stripped
      FROM r`,
     p,
   );
+  const sites = c.one<{ n: number }>(`SELECT count(DISTINCT site) AS n FROM (${LEAKING_SITES_SQL})`, p);
   const pages = c.one<{ n: number }>(`SELECT count(DISTINCT page_id) AS n FROM (${LEAKED_PAGES_SQL})`, p);
   const ids = c.one<{ n: number }>(`SELECT count(DISTINCT identifier_id) AS n FROM (${IDENTIFIER_SITES_SQL})`, p);
   return {
-    requests: 0, thirdPartyRequests: 0, leaks: 0, sitesLeaked: 0, loggedInLeaks: 0, hashedEmails: 0, blocked: 0,
-    stripped: 0, ...main, pagesLeaked: pages?.n ?? 0, identifiers: ids?.n ?? 0,
+    requests: 0, thirdPartyRequests: 0, leaks: 0, loggedInLeaks: 0, hashedEmails: 0, blocked: 0,
+    stripped: 0, ...main, sitesLeaked: sites?.n ?? 0, pagesLeaked: pages?.n ?? 0, identifiers: ids?.n ?? 0,
   };
 }
 
@@ -179,38 +183,26 @@ function siteList(
   range?: RangeFilter,
   options: { search?: string; sort?: SiteSort; limit?: number } = {},
 ): SiteSummary[] {
-  const search = options.search ? 'AND page_site LIKE @search ESCAPE \'\\\'' : '';
+  const search = options.search ? "AND site LIKE @search ESCAPE '\\'" : '';
   return c.all<SiteSummary>(
-    `WITH ${ROLLUP_CTE}
-     SELECT page_site AS site, sum(third_party) AS requests, sum(leaks) AS leaks, sum(full_url) AS fullUrl,
-       sum(CASE WHEN decision = 'block' THEN requests ELSE 0 END) AS blocked,
-       sum(CASE WHEN decision = 'strip' THEN requests ELSE 0 END) AS stripped, max(last_time) AS lastSeen
-     FROM r WHERE page_site <> '' ${search}
-     GROUP BY page_site HAVING sum(third_party) > 0
+    `WITH ${SITES_CTE}
+     SELECT site, sum(third_party) AS requests, sum(leaks) AS leaks, sum(full_url) AS fullUrl,
+       sum(blocked) AS blocked, sum(stripped) AS stripped, max(last_time) AS lastSeen
+     FROM s WHERE 1 ${search}
+     GROUP BY site HAVING sum(third_party) > 0
      ORDER BY ${SITE_ORDER[options.sort ?? 'leaks']} LIMIT @limit`,
     { ...rangeParams(range), search: likePattern(options.search ?? ''), limit: options.limit ?? 1000 },
   );
 }
 
-const BUCKET_COLUMNS = `count(*) AS requests, count(CASE WHEN r.third_party = 1 THEN 1 END) AS thirdParty,
-  count(CASE WHEN r.third_party = 1 AND r.leak_level <> 'none' THEN 1 END) AS leaks,
-  count(CASE WHEN r.decision = 'block' THEN 1 END) AS blocked,
-  count(CASE WHEN r.decision = 'strip' THEN 1 END) AS stripped`;
-
 function hourly(c: StatementCache, range: RangeFilter): TimelinePoint[] {
-  const p = rangeParams(range);
-  // Hours are aligned to the local zone's offset at the start of the range.
-  const offset = -new Date(p.from).getTimezoneOffset() * 60_000;
-  return c.all<TimelinePoint>(
-    `SELECT ((r.time + @offset) / 3600000) * 3600000 - @offset AS start, ${BUCKET_COLUMNS}
-     FROM requests r WHERE r.time >= @from AND r.time < @to GROUP BY 1 ORDER BY 1`,
-    { ...p, offset },
-  );
+  // Buckets are epoch-aligned hours (whole local hours except in half-hour time zones).
+  return c.all<TimelinePoint>(HOURLY_SQL, hourParams(range));
 }
 
 function daily(c: StatementCache, range: RangeFilter): TimelinePoint[] {
   const rows = c.all<TimelinePoint & { day: string }>(
-    `WITH ${ROLLUP_CTE}
+    `WITH ${TOTALS_CTE}
      SELECT day, sum(requests) AS requests, sum(third_party) AS thirdParty, sum(leaks) AS leaks,
        sum(CASE WHEN decision = 'block' THEN requests ELSE 0 END) AS blocked,
        sum(CASE WHEN decision = 'strip' THEN requests ELSE 0 END) AS stripped
@@ -222,7 +214,7 @@ function daily(c: StatementCache, range: RangeFilter): TimelinePoint[] {
 
 function categories(c: StatementCache, range?: RangeFilter): CategoryCount[] {
   const rows = c.all<{ category: string; requests: number; thirdParty: number; leaks: number }>(
-    `WITH ${ROLLUP_CTE}
+    `WITH ${TOTALS_CTE}
      SELECT category, sum(requests) AS requests, sum(third_party) AS thirdParty, sum(leaks) AS leaks
      FROM r GROUP BY category ORDER BY requests DESC, category`,
     rangeParams(range),
@@ -232,7 +224,7 @@ function categories(c: StatementCache, range?: RangeFilter): CategoryCount[] {
 
 function leakLevels(c: StatementCache, range?: RangeFilter): LeakLevelCounts {
   const row = c.one<{ fullUrl: number; origin: number; thirdParty: number; leaks: number }>(
-    `WITH ${ROLLUP_CTE}
+    `WITH ${TOTALS_CTE}
      SELECT coalesce(sum(full_url), 0) AS fullUrl, coalesce(sum(origin_only), 0) AS origin,
        coalesce(sum(third_party), 0) AS thirdParty, coalesce(sum(leaks), 0) AS leaks FROM r`,
     rangeParams(range),

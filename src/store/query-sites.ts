@@ -4,7 +4,7 @@
  */
 import type { Action, AttributionMethod, IdentifierKind, LineItem } from '../types.js';
 import { dayKey } from './days.js';
-import { IDENTIFIER_SITES_SQL, ROLLUP_CTE, rangeParams, type RangeFilter, type StatementCache } from './query-sql.js';
+import { IDENTIFIER_SITES_SQL, ROLLUP_CTE, SITES_CTE, TOTALS_CTE, rangeParams, type RangeFilter, type StatementCache } from './query-sql.js';
 
 /** Everything the site page shows. */
 export interface SiteDetail {
@@ -206,7 +206,7 @@ export class SiteQueries {
   }
 
   blockingImpact(range?: RangeFilter, options: { limit?: number } = {}): BlockingImpact {
-    const select = (group: string): string => `WITH ${ROLLUP_CTE}
+    const select = (group: string): string => `WITH ${group.includes('site') ? ROLLUP_CTE : TOTALS_CTE}
       SELECT ${group}, sum(CASE WHEN decision = 'block' THEN requests ELSE 0 END) AS blocked,
         sum(CASE WHEN decision = 'strip' THEN requests ELSE 0 END) AS stripped,
         sum(ids_prevented) AS identifiersPrevented, sum(pages_prevented) AS pagesPrevented
@@ -222,10 +222,9 @@ export class SiteQueries {
   sitesVisited(range?: RangeFilter, options: { limit?: number } = {}): SitesVisited {
     const p = rangeParams(range);
     const params = { ...p, d1: dayKey(p.from), d2: dayKey(Math.max(p.from, p.to - 1)), limit: options.limit ?? 200 };
-    const cte = `WITH ${ROLLUP_CTE},
+    const cte = `WITH ${SITES_CTE},
       v AS (SELECT site, sum(count) AS visits FROM tunnel_days WHERE day >= @d1 AND day <= @d2 GROUP BY site),
-      l AS (SELECT page_site AS site, sum(leaks) AS leaks FROM r WHERE page_site <> ''
-            GROUP BY page_site HAVING sum(leaks) > 0)`;
+      l AS (SELECT site, sum(leaks) AS leaks FROM s GROUP BY site HAVING sum(leaks) > 0)`;
     const counts = this.#c.one<Omit<SitesVisited, 'sites'>>(
       `${cte} SELECT (SELECT count(*) FROM v) AS visited, (SELECT count(*) FROM l) AS leaked,
          (SELECT count(*) FROM v JOIN l USING (site)) AS visitedAndLeaked`,

@@ -55,12 +55,14 @@ const LEAK = "(r.third_party = 1 AND r.leak_level IS NOT NULL AND r.leak_level <
 
 /**
  * A CTE `r` with one row per roll-up row of the whole days and one per raw request of the edges,
- * with the roll-up's columns.
+ * with the roll-up's columns. `daily_totals` has no site dimension (its `page_site` is '').
  */
-export const ROLLUP_CTE = `r AS (
-  SELECT day, page_site, category, decision, mode, requests, third_party, leaks, full_url, origin_only,
+function rollupCte(table: 'daily_rollup' | 'daily_totals'): string {
+  const site = table === 'daily_rollup' ? 'page_site' : "'' AS page_site";
+  return `r AS (
+  SELECT day, ${site}, category, decision, mode, requests, third_party, leaks, full_url, origin_only,
          logged_in, hashed_emails, ids_prevented, pages_prevented, last_time
-  FROM daily_rollup WHERE day >= @firstDay AND day <= @lastDay
+  FROM ${table} WHERE day >= @firstDay AND day <= @lastDay
   UNION ALL
   ${edges(`SELECT @$Day, coalesce(r.page_site, ''), coalesce(r.category, ''), coalesce(r.decision, ''),
          coalesce(r.block_mode, ''), 1, coalesce(r.third_party, 0), ${LEAK},
@@ -69,6 +71,55 @@ export const ROLLUP_CTE = `r AS (
          r.ids_prevented, r.page_prevented, r.time
   FROM requests r WHERE r.time >= @$From AND r.time < @$To`)}
 )`;
+}
+
+/** Per-site roll-up rows of the range (for anything grouped or filtered by site). */
+export const ROLLUP_CTE = rollupCte('daily_rollup');
+/** Site-less roll-up rows of the range (overview numbers, categories, timeline, modes). */
+export const TOTALS_CTE = rollupCte('daily_totals');
+
+/** A CTE `s`: per-site counts of the range (site_days for whole days, raw rows for the edges). */
+export const SITES_CTE = `s AS (
+  SELECT site, requests, third_party, leaks, full_url, blocked, stripped, last_time
+  FROM site_days WHERE day >= @firstDay AND day <= @lastDay
+  UNION ALL
+  ${edges(`SELECT r.page_site, 1, coalesce(r.third_party, 0), ${LEAK}, ${LEAK} AND r.leak_level = 'full-url',
+         coalesce(r.decision = 'block', 0), coalesce(r.decision = 'strip', 0), r.time
+  FROM requests r WHERE r.time >= @$From AND r.time < @$To AND r.page_site IS NOT NULL`)}
+)`;
+
+/** Sites that leaked in the range (one row per site and day; count DISTINCT). */
+export const LEAKING_SITES_SQL = `
+  SELECT site FROM site_days WHERE day >= @firstDay AND day <= @lastDay AND leaks > 0
+  UNION ALL
+  ${edges(`SELECT r.page_site FROM requests r WHERE r.time >= @$From AND r.time < @$To
+    AND r.page_site IS NOT NULL AND ${LEAK}`)}`;
+
+const HOUR = 3_600_000;
+
+/** Named parameters of an hour-aligned split (hourly_totals for whole hours, raw rows for the edges). */
+export function hourParams(filter: RangeFilter = {}): Record<string, number> {
+  const p = rangeParams(filter);
+  const firstHour = Math.ceil(p.from / HOUR) * HOUR;
+  const lastHour = Math.floor(p.to / HOUR) * HOUR;
+  if (firstHour >= lastHour) {
+    return { firstHour: 0, lastHour: 0, headFrom: p.from, headTo: p.to, tailFrom: 0, tailTo: 0 };
+  }
+  return { firstHour, lastHour, headFrom: p.from, headTo: firstHour, tailFrom: lastHour, tailTo: p.to };
+}
+
+/** Hourly buckets: `start, requests, thirdParty, leaks, blocked, stripped`, ordered. */
+export const HOURLY_SQL = `
+  SELECT start, sum(requests) AS requests, sum(third_party) AS thirdParty, sum(leaks) AS leaks,
+    sum(blocked) AS blocked, sum(stripped) AS stripped
+  FROM (
+    SELECT hour AS start, requests, third_party, leaks, blocked, stripped FROM hourly_totals
+    WHERE hour >= @firstHour AND hour < @lastHour
+    UNION ALL
+    ${edges(`SELECT (r.time / ${HOUR}) * ${HOUR}, 1, coalesce(r.third_party, 0), ${LEAK},
+      coalesce(r.decision = 'block', 0), coalesce(r.decision = 'strip', 0)
+      FROM requests r WHERE r.time >= @$From AND r.time < @$To`)}
+  ) GROUP BY start ORDER BY start`;
 
 /** Distinct leaked page ids of the range (page_days for whole days, raw rows for the edges). */
 export const LEAKED_PAGES_SQL = `

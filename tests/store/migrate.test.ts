@@ -73,6 +73,32 @@ describe('migrations', () => {
     expect(migrations.applied).toEqual(['900-extra.sql']);
   });
 
+  test('upgrading a 001 database to 002 fills daily_totals from the existing roll-up', () => {
+    const only001 = join(dir, 'only-001');
+    cpSync(findMigrationsDir(), only001, { recursive: true, filter: (src) => !/\/0(0[2-9]|[1-9]\d)-[^/]*\.sql$/.test(src) });
+    const path = join(dir, 'a.db');
+    const old = openDatabase(path, { migrationsDir: only001 });
+    expect(old.migrations.applied).toEqual(['001-initial.sql']);
+    const put = old.db.prepare(
+      `INSERT INTO daily_rollup (day, page_site, category, decision, mode, requests, third_party, leaks, first_time, last_time)
+       VALUES (?, ?, 'tag', 'allow', 'off', ?, ?, ?, 1, 2)`,
+    );
+    put.run('2025-06-10', 'a.example', 3, 3, 2);
+    put.run('2025-06-10', 'b.example', 4, 4, 4);
+    put.run('2025-06-11', 'a.example', 1, 1, 0);
+    old.db.close();
+    const { db, migrations } = openDatabase(path);
+    try {
+      expect(migrations.applied).toContain('002-summary-rollups.sql');
+      expect(db.prepare('SELECT day, requests, third_party, leaks FROM daily_totals ORDER BY day').all()).toEqual([
+        { day: '2025-06-10', requests: 7, third_party: 7, leaks: 6 },
+        { day: '2025-06-11', requests: 1, third_party: 1, leaks: 0 },
+      ]);
+    } finally {
+      db.close();
+    }
+  });
+
   test('a failing migration is rolled back whole', () => {
     const migrationsDir = copyMigrations();
     writeFileSync(join(migrationsDir, '900-bad.sql'), 'CREATE TABLE half (x INTEGER);\nTHIS IS NOT SQL;');

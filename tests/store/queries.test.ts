@@ -116,6 +116,12 @@ describe('overview', () => {
       [at(10, 12), 1],
       [at(10, 18), 1],
     ]);
+    // Partial hours at both ends come from raw rows.
+    expect(q.timeline({ from: at(10, 10, 30), to: at(10, 18, 30) }, 'hour').map((p) => [p.start, p.requests])).toEqual([
+      [at(10, 12), 1],
+      [at(10, 18), 1],
+    ]);
+    expect(q.timeline({ from: at(10, 12, 0), to: at(10, 12, 1) }, 'hour').map((p) => p.requests)).toEqual([1]);
   });
 
   test('categories and leak levels', () => {
