@@ -72,12 +72,20 @@ async function main(): Promise<void> {
     const upPort = Number(up.match[1]);
 
     const pa = await startChild(
-      [CLI, 'start', '--proxy-port', '0', '--log-level', 'warn', '--ca-dir', join(tmp, 'ca'), '--data-dir', join(tmp, 'data'),
+      [CLI, 'start', '--proxy-port', '0', '--dashboard-port', '0', '--log-level', 'warn', '--ca-dir', join(tmp, 'ca'), '--data-dir', join(tmp, 'data'),
         '--upstream-ca', pki.caPath, '--host-resolver-rules', `MAP * 127.0.0.1:${upPort}`],
       /proxy\s+http:\/\/127\.0\.0\.1:(\d+)/,
     );
     const paPort = Number(pa.match[1]);
     const paCa = readFileSync(join(tmp, 'ca', 'pinaudit-ca.pem'), 'utf8');
+
+    // The same proxy without the record stage: the cost of recording, measured in this run.
+    const norec = await startChild(
+      [CLI, 'start', '--proxy-port', '0', '--dashboard-port', '0', '--log-level', 'warn', '--ca-dir', join(tmp, 'ca'), '--data-dir', join(tmp, 'data-norec'),
+        '--no-record', '--upstream-ca', pki.caPath, '--host-resolver-rules', `MAP * 127.0.0.1:${upPort}`],
+      /proxy\s+http:\/\/127\.0\.0\.1:(\d+)/,
+    );
+    const norecPort = Number(norec.match[1]);
 
     const bare = await startChild([CHILD, 'bare', join(tmp, 'bare-ca'), pki.caPath, String(upPort)], /PORT (\d+)/);
     const barePort = Number(bare.match[1]);
@@ -89,14 +97,16 @@ async function main(): Promise<void> {
       tunnel: () => new ProxyAgent({ uri: `http://127.0.0.1:${paPort}`, connections: CONNECTIONS, requestTls: { ca: pki.caPem } }),
       mitm: () => new ProxyAgent({ uri: `http://127.0.0.1:${paPort}`, connections: CONNECTIONS, requestTls: { ca: paCa } }),
       bare: () => new ProxyAgent({ uri: `http://127.0.0.1:${barePort}`, connections: CONNECTIONS, requestTls: { ca: bareCa } }),
+      norec: () => new ProxyAgent({ uri: `http://127.0.0.1:${norecPort}`, connections: CONNECTIONS, requestTls: { ca: paCa } }),
     };
     const urls: Record<string, string> = {
       direct: `https://127.0.0.1:${upPort}/v3/?tid=2612345678901&event=pagevisit`,
       tunnel: 'https://other.test/v3/?tid=2612345678901&event=pagevisit',
       mitm: url,
       bare: url,
+      norec: url,
     };
-    const results: Record<string, Throughput[]> = { direct: [], tunnel: [], mitm: [], bare: [] };
+    const results: Record<string, Throughput[]> = { direct: [], tunnel: [], mitm: [], bare: [], norec: [] };
     const dispatchers = Object.fromEntries(Object.entries(contenders).map(([k, make]) => [k, make()]));
     // Warm up: connections, leaf certificates, JIT.
     for (const k of Object.keys(contenders)) await throughput(dispatchers[k]!, urls[k]!, CONNECTIONS, 500);
@@ -126,6 +136,8 @@ async function main(): Promise<void> {
     console.log(row('through a blind tunnel', pick('tunnel'), direct.rps, `target ≥ 0.70× direct`));
     console.log(row('bare http-mitm-proxy (MITM)', bareT, direct.rps, '(the library\'s ceiling)'));
     console.log(row('pinaudit MITM', pick('mitm'), direct.rps, `${fmt(pick('mitm').rps / bareT.rps, 2)}× bare; target ≥ 0.85× bare`));
+    const norecT = pick('norec');
+    console.log(row('pinaudit MITM, --no-record', norecT, direct.rps, `recording costs ${fmt((1 - pick('mitm').rps / norecT.rps) * 100, 1)}%; target ≤ 10%`));
     const cpuPerRequestUs = (mitmCpu / Math.max(1, mitmRequests)) * 1e6;
 
     console.log('\nFresh connections (CONNECT + TLS + GET, Connection: close), 10 in parallel');
