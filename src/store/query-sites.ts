@@ -4,14 +4,14 @@
  */
 import type { Action, AttributionMethod, IdentifierKind, LineItem } from '../types.js';
 import { dayKey } from './days.js';
-import { IDENTIFIER_SITES_SQL, ROLLUP_CTE, SITES_CTE, TOTALS_CTE, rangeParams, type RangeFilter, type StatementCache } from './query-sql.js';
+import { IDENTIFIER_SITES_SQL, ROLLUP_CTE, edges, SITES_CTE, TOTALS_CTE, rangeParams, type RangeFilter, type StatementCache } from './query-sql.js';
 
 /** Everything the site page shows. */
 export interface SiteDetail {
   site: string;
   requests: number;
   leaks: number;
-  /** Leaked pages, most requests first (at most 200). */
+  /** Leaked pages in the range, most requests first (at most 200); first/last seen are overall. */
   pages: Array<{ url: string; requests: number; firstSeen: number; lastSeen: number }>;
   identifiers: Array<{ id: number; name: string; kind: IdentifierKind; value: string; requests: number }>;
   tags: Array<{ tagId: string; event: string | null; requests: number }>;
@@ -76,8 +76,6 @@ export interface SitesVisited {
 }
 
 interface Group {
-  pageId: number | null;
-  url: string | null;
   tagId: string | null;
   event: string | null;
   method: AttributionMethod | null;
@@ -85,9 +83,19 @@ interface Group {
   leak: number;
   third: number;
   n: number;
-  first: number;
-  last: number;
 }
+
+/** A site's leaked pages in the range: page_days for whole days, raw rows for the edges. */
+const SITE_PAGES_SQL = `
+  SELECT p.url, sum(x.n) AS requests, p.first_seen AS firstSeen, p.last_seen AS lastSeen
+  FROM (
+    SELECT pd.page_id, pd.requests AS n FROM pages pg JOIN page_days pd ON pd.page_id = pg.id
+    WHERE pg.site = @site AND pd.day >= @firstDay AND pd.day <= @lastDay
+    UNION ALL
+    ${edges(`SELECT r.page_id, 1 FROM requests r WHERE r.page_site = @site AND r.time >= @$From AND r.time < @$To
+      AND r.page_id IS NOT NULL AND r.third_party = 1 AND r.leak_level <> 'none'`)}
+  ) x JOIN pages p ON p.id = x.page_id
+  GROUP BY x.page_id ORDER BY requests DESC, p.url LIMIT 200`;
 
 /** Site and identifier queries over one connection. */
 export class SiteQueries {
@@ -99,16 +107,15 @@ export class SiteQueries {
 
   detail(site: string, range?: RangeFilter): SiteDetail {
     const p = { ...rangeParams(range), site };
-    // One pass over the site's rows, grouped finely; the lists are folded from the groups.
+    // One pass over the site's rows (a covering index), grouped by what the lists need; pages come
+    // from page_days so the groups stay few however many pages the site leaked.
     const groups = this.#c.all<Group>(
-      `SELECT r.page_id AS pageId, r.tag_id AS tagId, r.tag_event AS event, r.attributed_by AS method,
-         r.decision, (r.leak_level <> 'none') AS leak, coalesce(r.third_party, 0) AS third,
-         count(*) AS n, min(r.time) AS first, max(r.time) AS last
+      `SELECT r.tag_id AS tagId, r.tag_event AS event, r.attributed_by AS method, r.decision,
+         (r.leak_level <> 'none') AS leak, coalesce(r.third_party, 0) AS third, count(*) AS n
        FROM requests r WHERE r.page_site = @site AND r.time >= @from AND r.time < @to
-       GROUP BY 1, 2, 3, 4, 5, 6, 7`,
+       GROUP BY 1, 2, 3, 4, 5, 6`,
       p,
     );
-    const pages = new Map<number, { requests: number; firstSeen: number; lastSeen: number }>();
     const tags = new Map<string, { tagId: string; event: string | null; requests: number }>();
     const methods = new Map<AttributionMethod | null, number>();
     const decisions = new Map<Action | null, number>();
@@ -116,15 +123,7 @@ export class SiteQueries {
     let leaks = 0;
     for (const g of groups) {
       requests += g.n;
-      const leaked = g.leak === 1 && g.third === 1;
-      if (leaked) leaks += g.n;
-      if (leaked && g.pageId !== null) {
-        const e = pages.get(g.pageId) ?? { requests: 0, firstSeen: g.first, lastSeen: g.last };
-        e.requests += g.n;
-        e.firstSeen = Math.min(e.firstSeen, g.first);
-        e.lastSeen = Math.max(e.lastSeen, g.last);
-        pages.set(g.pageId, e);
-      }
+      if (g.leak === 1 && g.third === 1) leaks += g.n;
       if (g.tagId !== null) {
         const k = `${g.tagId}\0${g.event ?? ''}`;
         const e = tags.get(k) ?? { tagId: g.tagId, event: g.event, requests: 0 };
@@ -134,19 +133,11 @@ export class SiteQueries {
       methods.set(g.method, (methods.get(g.method) ?? 0) + g.n);
       decisions.set(g.decision, (decisions.get(g.decision) ?? 0) + g.n);
     }
-    const topPages = [...pages.entries()].sort((a, b) => b[1].requests - a[1].requests).slice(0, 200);
-    const urls = new Map(
-      this.#c
-        .all<{ id: number; url: string }>('SELECT id, url FROM pages WHERE id IN (SELECT value FROM json_each(@ids))', {
-          ids: JSON.stringify(topPages.map(([id]) => id)),
-        })
-        .map((r) => [r.id, r.url]),
-    );
     return {
       site,
       requests,
       leaks,
-      pages: topPages.map(([id, e]) => ({ url: urls.get(id) ?? '', ...e })),
+      pages: this.#c.all(SITE_PAGES_SQL, p),
       identifiers: this.#c.all(
         `SELECT i.id, i.name, i.kind, i.value, sum(s.requests) AS requests
          FROM (${IDENTIFIER_SITES_SQL}) s JOIN identifiers i ON i.id = s.identifier_id

@@ -107,3 +107,31 @@ function bad(field: string, value: unknown, expected: string): never {
 function freeze(s: StoredSettings): Readonly<StoredSettings> {
   return Object.freeze({ ...s, exceptions: Object.freeze([...s.exceptions]) });
 }
+
+/** Persisted settings with an in-memory snapshot. */
+export interface SettingsHandle {
+  /** The current settings (frozen; no disk access). */
+  get(): Readonly<StoredSettings>;
+  /** Validates, writes at once and publishes; throws StoreError `BAD_SETTING`. */
+  set(patch: Partial<StoredSettings>): Readonly<StoredSettings>;
+  /** Calls `listener` after each change; returns the unsubscribe function. */
+  subscribe(listener: (settings: Readonly<StoredSettings>) => void): () => void;
+}
+
+/** A settings handle over `db` (the writer's connection). */
+export function createSettingsHandle(db: Database): SettingsHandle {
+  let current = readSettings(db);
+  const listeners = new Set<(s: Readonly<StoredSettings>) => void>();
+  return {
+    get: () => current,
+    set(patch) {
+      current = writeSettings(db, patch);
+      for (const l of listeners) l(current);
+      return current;
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+}

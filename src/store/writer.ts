@@ -13,9 +13,11 @@ import type { Flow, Stage, TunnelEvent } from '../pipeline.js';
 import { openDatabase, type Database } from './db.js';
 import { dayKey } from './days.js';
 import { messageOf } from './errors.js';
-import { prune, type PruneReport } from './retention.js';
+import { prune, purge, type PruneReport, type PurgeOptions } from './retention.js';
 import { toOutcomeColumns, toPending, type OutcomeColumns, type PendingRequest } from './rows.js';
-import { readSettings, writeSettings, type StoredSettings } from './settings.js';
+import { createSettingsHandle, type SettingsHandle } from './settings.js';
+
+export type { SettingsHandle } from './settings.js';
 import { prepareWriteStatements, writeBatch, type BatchInsert, type WriteStatements } from './write-batch.js';
 
 /** Options of {@link createStore}. */
@@ -53,16 +55,6 @@ export interface StoreHealth {
   dropped: number;
 }
 
-/** Persisted settings with an in-memory snapshot. */
-export interface SettingsHandle {
-  /** The current settings (frozen; no disk access). */
-  get(): Readonly<StoredSettings>;
-  /** Validates, writes at once and publishes; throws StoreError `BAD_SETTING`. */
-  set(patch: Partial<StoredSettings>): Readonly<StoredSettings>;
-  /** Calls `listener` after each change; returns the unsubscribe function. */
-  subscribe(listener: (settings: Readonly<StoredSettings>) => void): () => void;
-}
-
 /** The store the proxy records into. */
 export interface Store {
   readonly path: string;
@@ -80,6 +72,8 @@ export interface Store {
   readonly settings: SettingsHandle;
   /** Prunes raw rows older than the retention period now. */
   prune(): PruneReport | null;
+  /** Flushes, then forgets data at the user's request (the dashboard's purge). */
+  purge(options: PurgeOptions): PruneReport;
 }
 
 const MAX_WAITING = 10_000;
@@ -270,6 +264,11 @@ class BatchingStore implements Store {
     return prune(this.#db, { retentionDays: days, now: this.#now() });
   }
 
+  purge(options: PurgeOptions): PruneReport {
+    this.flush();
+    return purge(this.#db, options);
+  }
+
   #safePrune(): void {
     try {
       this.prune();
@@ -304,23 +303,6 @@ class BatchingStore implements Store {
     this.#timer = null;
     this.#immediate = null;
   }
-}
-
-function createSettingsHandle(db: Database): SettingsHandle {
-  let current = readSettings(db);
-  const listeners = new Set<(s: Readonly<StoredSettings>) => void>();
-  return {
-    get: () => current,
-    set(patch) {
-      current = writeSettings(db, patch);
-      for (const l of listeners) l(current);
-      return current;
-    },
-    subscribe(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-  };
 }
 
 function trimOldest<K, V>(map: Map<K, V>, max: number): void {

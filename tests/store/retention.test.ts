@@ -86,6 +86,16 @@ describe('retention', () => {
     db.close();
   });
 
+  test('the store purges on its own connection after flushing what it queued', () => {
+    const store = createStore({ path, retentionDays: null });
+    store.record(makeFlow({ observation: { time: at(6) } }));
+    expect(store.purge({ before: new Date(2025, 5, 6) })).toMatchObject({ requests: 5 });
+    store.close();
+    const db = openRawConnection(path);
+    expect(db.prepare('SELECT time FROM requests').pluck().all()).toEqual([at(6)]);
+    db.close();
+  });
+
   test('purge --all leaves no trace of a page URL in the files', () => {
     const before = readFileSync(path);
     expect(before.includes('day-1-page')).toBe(true);
