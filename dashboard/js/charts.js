@@ -21,9 +21,9 @@ export function palette() {
 }
 
 /** A canvas in a sized box, with an accessible label and a text summary for screen readers. */
-export function chartBox(label, summary) {
+export function chartBox(label, summary, size = '') {
   const canvas = h('canvas', { role: 'img', 'aria-label': label });
-  const box = h('div', { class: 'chart-box' }, canvas, h('p', { class: 'sr-only' }, summary));
+  const box = h('div', { class: `chart-box ${size}`.trim() }, canvas, h('p', { class: 'sr-only' }, summary));
   return { box, canvas };
 }
 

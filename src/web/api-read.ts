@@ -16,8 +16,8 @@ export interface ReadDeps {
 }
 
 const HOUR = 3_600_000;
-/** Most buckets drawn on the timeline; a range with more is shown in days. */
-const MAX_HOUR_BUCKETS = 24 * 8;
+/** Most hour buckets drawn on the timeline; a longer range is shown in days (a week of hours is noise). */
+const MAX_HOUR_BUCKETS = 48;
 
 /** Registers the `/api/…` read routes. */
 export function registerReadRoutes(app: FastifyInstance, deps: ReadDeps): void {

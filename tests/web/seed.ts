@@ -74,14 +74,14 @@ export interface TestDashboard {
 }
 
 /** Seeds a database in a temporary folder and builds the dashboard over it. */
-export async function seededDashboard(options: { empty?: boolean } = {}): Promise<TestDashboard> {
+export async function seededDashboard(options: { empty?: boolean; live?: LiveFeed } = {}): Promise<TestDashboard> {
   const dir = mkdtempSync(join(tmpdir(), 'pinaudit-web-'));
   const dbPath = join(dir, 'web.db');
   const now = Date.now();
   const store = createStore({ path: dbPath, retentionDays: null });
   if (!options.empty) seed(store, now);
   const queries = openQueries(dbPath);
-  const live = new LiveFeed();
+  const live = options.live ?? new LiveFeed();
   const deps: DashboardDeps = {
     queries,
     settings: store.settings,

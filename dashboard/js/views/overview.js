@@ -29,7 +29,9 @@ export async function render(ctx) {
   const charts = [];
   const cards = h('div', { class: 'cards' },
     card('Third-party requests to Pinterest', t.thirdPartyRequests, `${fmtNumber(t.leaks)} of them named the page`, 'leak'),
-    card('Sites that leaked', t.sitesLeaked, data.sitesVisited.visited ? `of ${fmtNumber(data.sitesVisited.visited)} sites visited` : null),
+    card('Sites that leaked', t.sitesLeaked, data.sitesVisited.visited
+      ? `${fmtNumber(data.sitesVisited.visitedAndLeaked)} of the ${fmtNumber(data.sitesVisited.visited)} sites you visited`
+      : null),
     card('Pages leaked', t.pagesLeaked),
     card('Distinct identifiers', t.identifiers, 'cookies and ids that link your visits'),
     card('Leaks while logged in', t.loggedInLeaks, 'Pinterest could tie these to your account', t.loggedInLeaks ? 'warn' : ''),
@@ -40,9 +42,9 @@ export async function render(ctx) {
   const top = data.topSites;
   const topChart = chartBox('Top leaking sites', top.map((s) => `${s.site}: ${s.leaks} leaks`).join('; '));
   const timeChart = chartBox('Leaks over time', `${data.timeline.points.length} ${data.timeline.bucket} buckets`);
-  const catChart = chartBox('Requests by category', data.categories.map((c) => `${CATEGORY_LABELS[c.category]}: ${c.requests}`).join('; '));
+  const catChart = chartBox('Requests by category', data.categories.map((c) => `${CATEGORY_LABELS[c.category]}: ${c.requests}`).join('; '), 'small');
   const lvl = data.leakLevels;
-  const levelChart = chartBox('Leak level', `full URL ${lvl.fullUrl}, origin only ${lvl.origin}, nothing ${lvl.none}`);
+  const levelChart = chartBox('Leak level', `full URL ${lvl.fullUrl}, origin only ${lvl.origin}, nothing ${lvl.none}`, 'small');
 
   const node = h('div', { class: 'overview' },
     h('div', { class: 'page-head' }, h('h1', {}, 'What websites told Pinterest'),
