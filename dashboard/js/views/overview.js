@@ -24,7 +24,14 @@ function axisTime(start, bucket) {
 export async function render(ctx) {
   const data = await getJson('/api/overview', ctx.range);
   const t = data.totals;
-  if (t.requests === 0) return renderEmpty(data);
+  if (t.requests === 0) {
+    const ever = data.range.name === 'all' ? data : await getJson('/api/overview', { range: 'all' });
+    if (ever.totals.requests > 0) {
+      return h('div', { class: 'overview' }, h('div', { class: 'page-head' }, h('h1', {}, 'What websites told Pinterest')),
+        emptyState('Nothing in this time range', `pinaudit has recorded ${fmtNumber(ever.totals.requests)} Pinterest requests, none in the selected range. Choose a longer time range at the top right.`));
+    }
+    return renderEmpty();
+  }
   const p = palette();
   const charts = [];
   const cards = h('div', { class: 'cards' },
@@ -114,12 +121,12 @@ export async function render(ctx) {
   return { node, mount, dispose: () => charts.forEach((c) => c?.destroy()) };
 }
 
-function renderEmpty(data) {
+function renderEmpty() {
   const check = setupCheck();
   return h('div', { class: 'overview' },
     h('div', { class: 'page-head' }, h('h1', {}, 'Nothing recorded yet')),
     emptyState(
-      data.range.name === 'all' ? 'pinaudit has not seen any Pinterest traffic yet.' : 'No Pinterest traffic in this time range.',
+      'pinaudit has not seen any Pinterest traffic yet.',
       'To see which websites tell Pinterest what you browse, send your browser through pinaudit and trust its certificate, then browse as usual.',
       link('/setup', 'Open the setup steps →'),
     ),

@@ -29,7 +29,7 @@ export function setupCheck() {
     result.className = `check-result ${ok ? 'ok' : 'bad'}`;
     result.textContent = ok
       ? '✓ This browser goes through pinaudit and trusts its certificate. Pinterest requests will be recorded.'
-      : '✗ Not yet: this browser either does not use the pinaudit proxy for Pinterest (set the PAC file or proxy below) or does not trust the pinaudit certificate yet.';
+      : '✗ Not yet: this browser either does not use the pinaudit proxy for Pinterest (set the PAC file or proxy shown on the Setup page) or does not trust the pinaudit certificate yet.';
   };
   run();
   return { node: h('div', { class: 'browser-check' }, result, h('button', { type: 'button', class: 'secondary', onclick: run }, 'Check again')) };
