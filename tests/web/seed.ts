@@ -7,9 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Flow } from '../../src/pipeline.js';
-import { openDatabase } from '../../src/store/db.js';
 import { openQueries, type Queries } from '../../src/store/queries.js';
-import { purge } from '../../src/store/retention.js';
 import { createStore, type Store } from '../../src/store/writer.js';
 import { buildDashboard, type DashboardDeps } from '../../src/web/dashboard.js';
 import { LiveFeed } from '../../src/web/live.js';
@@ -85,15 +83,7 @@ export async function seededDashboard(options: { empty?: boolean; live?: LiveFee
   const deps: DashboardDeps = {
     queries,
     settings: store.settings,
-    purge: (o) => {
-      store.flush();
-      const { db } = openDatabase(dbPath);
-      try {
-        return purge(db, o);
-      } finally {
-        db.close();
-      }
-    },
+    purge: (o) => store.purge(o),
     live,
     proxy: { host: '127.0.0.1', port: 8080 },
     ca: CA,
