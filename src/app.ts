@@ -13,12 +13,16 @@ import { CHECK_HOST, PINTEREST_DOMAINS } from './pinterest/domains.js';
 import { startProxy, type RunningProxy } from './proxy/server.js';
 import { makePolicySettings, policyStage, type PolicySettings } from './policy/index.js';
 import { createStore, recordStage, type Store } from './store/writer.js';
+import { openQueries } from './store/queries.js';
+import { buildDashboard, LiveFeed, liveStage } from './web/index.js';
 import { join } from 'node:path';
 
 export interface RunningApp {
   readonly proxy: RunningProxy;
   readonly ca: CaSummary;
   readonly store: Store;
+  /** Where the dashboard answers (`http://127.0.0.1:8081`). */
+  readonly dashboardUrl: string;
   /** Stops accepting, ends open sockets, flushes storage; resolves within `capMs`. */
   close(capMs?: number): Promise<void>;
 }
@@ -58,12 +62,15 @@ export async function startApp(config: Config, log: Logger, options: AppOptions 
   });
   applyStartSettings(store, config);
   const policy = cachedPolicySettings(store);
+  const live = new LiveFeed();
 
   // The pipeline, in order. Each stage writes only its own part of the flow.
   const stages: Stage[] = [
     classifyStage({ fingerprint }),
     policyStage(policy),
     ...(config.record ? [recordStage(store)] : []),
+    // Last: a finding is queued for the database before the live view shows it.
+    liveStage(live),
     ...(options.extraStages ?? []),
   ];
   const pipeline = new Pipeline(stages, (stage, hook, flowId, err) => {
@@ -87,17 +94,43 @@ export async function startApp(config: Config, log: Logger, options: AppOptions 
     store.close();
     throw err;
   }
+  const queries = openQueries(databasePath(config));
+  const dashboard = buildDashboard({
+    queries,
+    settings: store.settings,
+    purge: (o) => store.purge(o),
+    live,
+    proxy: { host: config.listenHost, port: proxy.port },
+    ca: authority.summary,
+    allowedHosts: config.allowLan ? [config.listenHost] : [],
+    logger: log.child({ module: 'dashboard' }),
+  });
+  let dashboardUrl: string;
+  try {
+    dashboardUrl = await dashboard.listen({ port: config.dashboardPort, host: config.listenHost });
+  } catch (err) {
+    await proxy.close();
+    queries.close();
+    store.close();
+    const code = (err as NodeJS.ErrnoException).code;
+    throw code === 'EADDRINUSE'
+      ? new PinauditError('PORT_IN_USE', `port ${config.dashboardPort} on ${config.listenHost} is already in use; choose another with --dashboard-port`)
+      : new PinauditError('LISTEN_FAILED', `cannot start the dashboard: ${messageOf(err)}`);
+  }
   const stopHealthWatch = watchStoreHealth(store, log);
 
   return {
     proxy,
     ca: authority.summary,
     store,
+    dashboardUrl,
     close: async (capMs = 2500) => {
       stopHealthWatch();
       const timer = new Promise<void>((r) => setTimeout(r, capMs - 500).unref());
+      live.close();
       // Stop the proxy first: its last completions are queued before the final flush.
-      await Promise.race([proxy.close(), timer]);
+      await Promise.race([Promise.all([proxy.close(), dashboard.close()]), timer]);
+      queries.close();
       const health = store.close();
       if (health.pending > 0 || health.dropped > 0) {
         log.error({ pending: health.pending, dropped: health.dropped }, 'some findings could not be written');

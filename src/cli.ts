@@ -66,16 +66,18 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
   return loadConfig(values, env);
 }
 
-function banner(proxyUrl: string, ca: { certPath: string; fingerprint: string; created: boolean }): string {
+function banner(proxyUrl: string, dashboardUrl: string, ca: { certPath: string; fingerprint: string; created: boolean }): string {
   return [
     'pinaudit is running',
     `  proxy     ${proxyUrl}`,
+    `  dashboard ${dashboardUrl}`,
     `  CA        ${ca.certPath}${ca.created ? ' (new)' : ''}`,
     `  SHA-256   ${ca.fingerprint}`,
     '',
     `Point your browser at the proxy (HTTP and HTTPS): for example`,
     `  chromium --proxy-server=${proxyUrl}`,
-    `and trust the CA, which is only valid for Pinterest's domains: run "pinaudit ca" for the steps.`,
+    `and trust the CA, which is only valid for Pinterest's domains: run "pinaudit ca" for the steps`,
+    `(the dashboard's Setup page has them too, and a PAC file at ${dashboardUrl}/proxy.pac).`,
     'Press Ctrl+C to stop.',
     '',
   ].join('\n');
@@ -86,10 +88,10 @@ async function start(argv: string[], io: Io, env: NodeJS.ProcessEnv): Promise<nu
   const log = createLogger(config.logLevel);
   const restoreConsole = routeConsole(log);
   if (config.allowLan && config.listenHost !== '127.0.0.1') {
-    io.stderr(`warning: listening on ${config.listenHost}: other machines on the network can use this proxy\n`);
+    io.stderr(`warning: listening on ${config.listenHost}: other machines on the network can use this proxy and open its dashboard\n`);
   }
   const app = await startApp(config, log);
-  io.stdout(banner(`http://${app.proxy.host}:${app.proxy.port}`, app.ca));
+  io.stdout(banner(`http://${app.proxy.host}:${app.proxy.port}`, app.dashboardUrl, app.ca));
   log.info({ port: app.proxy.port }, 'proxy listening');
   await new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals): void => {

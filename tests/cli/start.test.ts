@@ -17,7 +17,7 @@ beforeAll(() => {
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 function dirs(name: string): string[] {
-  return ['--ca-dir', join(root, name, 'ca'), '--data-dir', join(root, name, 'data')];
+  return ['--ca-dir', join(root, name, 'ca'), '--data-dir', join(root, name, 'data'), '--dashboard-port', '0'];
 }
 
 describe('pinaudit start', () => {
@@ -32,6 +32,13 @@ describe('pinaudit start', () => {
     expect(out).toContain(join(root, 'run', 'ca', 'pinaudit-ca.pem'));
     expect(out).toMatch(/SHA-256\s+([0-9A-F]{2}:){31}[0-9A-F]{2}/);
     expect(out).toContain('--proxy-server=http://127.0.0.1:');
+    const dashboard = /dashboard\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
+    expect(dashboard).toBeDefined();
+    const page = await fetch(`${dashboard}/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+    const pac = await (await fetch(`${dashboard}/proxy.pac`)).text();
+    expect(pac).toContain(`PROXY 127.0.0.1:${port}; DIRECT`);
     expect(statSync(join(root, 'run', 'ca', 'pinaudit-ca.key')).mode & 0o777).toBe(0o600);
 
     // Two open tunnels that would otherwise keep the process alive.

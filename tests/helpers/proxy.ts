@@ -59,7 +59,7 @@ export async function startTestProxy(
   const root = mkdtempSync(join(tmpdir(), 'pinaudit-test-'));
   const caDir = join(root, 'ca');
   const dataDir = join(root, 'data');
-  const config = loadConfig({ 'proxy-port': '0', 'ca-dir': caDir, 'data-dir': dataDir, ...flags }, {});
+  const config = loadConfig({ 'proxy-port': '0', 'dashboard-port': '0', 'ca-dir': caDir, 'data-dir': dataDir, ...flags }, {});
   const sink = makeSink();
   // http-mitm-proxy prints unconditionally; keep test output readable, as the CLI does.
   routeConsole(createLogger('silent'));
