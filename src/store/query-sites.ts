@@ -80,10 +80,21 @@ interface Group {
   event: string | null;
   method: AttributionMethod | null;
   decision: Action | null;
-  leak: number;
-  third: number;
   n: number;
+  leaks: number;
 }
+
+const SITE_GROUPS_SQL = `
+  SELECT nullif(tag_id, '') AS tagId, nullif(tag_event, '') AS event, nullif(attributed_by, '') AS method,
+    nullif(decision, '') AS decision, sum(requests) AS n, sum(leaks) AS leaks
+  FROM (
+    SELECT tag_id, tag_event, attributed_by, decision, requests, leaks FROM site_detail_days
+    WHERE site = @site AND day >= @firstDay AND day <= @lastDay
+    UNION ALL
+    ${edges(`SELECT coalesce(r.tag_id, ''), coalesce(r.tag_event, ''), coalesce(r.attributed_by, ''),
+      coalesce(r.decision, ''), 1, coalesce(r.third_party = 1 AND r.leak_level <> 'none', 0)
+      FROM requests r WHERE r.page_site = @site AND r.time >= @$From AND r.time < @$To`)}
+  ) GROUP BY 1, 2, 3, 4`;
 
 /** A site's leaked pages in the range: page_days for whole days, raw rows for the edges. */
 const SITE_PAGES_SQL = `
@@ -107,15 +118,9 @@ export class SiteQueries {
 
   detail(site: string, range?: RangeFilter): SiteDetail {
     const p = { ...rangeParams(range), site };
-    // One pass over the site's rows (a covering index), grouped by what the lists need; pages come
-    // from page_days so the groups stay few however many pages the site leaked.
-    const groups = this.#c.all<Group>(
-      `SELECT r.tag_id AS tagId, r.tag_event AS event, r.attributed_by AS method, r.decision,
-         (r.leak_level <> 'none') AS leak, coalesce(r.third_party, 0) AS third, count(*) AS n
-       FROM requests r WHERE r.page_site = @site AND r.time >= @from AND r.time < @to
-       GROUP BY 1, 2, 3, 4, 5, 6`,
-      p,
-    );
+    // The site's requests grouped by what the lists need (site_detail_days for whole days, raw rows
+    // for the edges); pages come from page_days.
+    const groups = this.#c.all<Group>(SITE_GROUPS_SQL, p);
     const tags = new Map<string, { tagId: string; event: string | null; requests: number }>();
     const methods = new Map<AttributionMethod | null, number>();
     const decisions = new Map<Action | null, number>();
@@ -123,7 +128,7 @@ export class SiteQueries {
     let leaks = 0;
     for (const g of groups) {
       requests += g.n;
-      if (g.leak === 1 && g.third === 1) leaks += g.n;
+      leaks += g.leaks;
       if (g.tagId !== null) {
         const k = `${g.tagId}\0${g.event ?? ''}`;
         const e = tags.get(k) ?? { tagId: g.tagId, event: g.event, requests: 0 };

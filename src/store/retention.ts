@@ -2,7 +2,7 @@
  * Retention and purge. Pruning removes raw rows (requests, their identifier links and line items,
  * the per-day identifier and page tables, and identifiers and pages nobody refers to any more)
  * older than the retention period, and keeps the roll-ups (daily_rollup, daily_totals, site_days,
- * hourly_totals) and tunnel counts. Purge is the
+ * hourly_totals, site_detail_days) and tunnel counts. Purge is the
  * user's explicit "forget": it removes everything before a date (roll-ups and tunnel counts too),
  * or everything, with secure_delete on so the freed pages are overwritten.
  */
@@ -69,6 +69,7 @@ function removeBefore(db: Database, cutoff: number, includeRollups: boolean): Pr
       report.rollups = db.prepare('DELETE FROM daily_rollup WHERE day < ?').run(day).changes;
       db.prepare('DELETE FROM daily_totals WHERE day < ?').run(day);
       db.prepare('DELETE FROM site_days WHERE day < ?').run(day);
+      db.prepare('DELETE FROM site_detail_days WHERE day < ?').run(day);
       db.prepare('DELETE FROM hourly_totals WHERE hour < ?').run(cutoff);
       report.tunnels = db.prepare('DELETE FROM tunnel_days WHERE day < ?').run(day).changes;
     }
@@ -92,7 +93,7 @@ function removeAll(db: Database): PruneReport {
     report.identifiers = db.prepare('DELETE FROM identifiers').run().changes;
     report.pages = db.prepare('DELETE FROM pages').run().changes;
     report.rollups = db.prepare('DELETE FROM daily_rollup').run().changes;
-    db.exec('DELETE FROM daily_totals; DELETE FROM site_days; DELETE FROM hourly_totals');
+    db.exec('DELETE FROM daily_totals; DELETE FROM site_days; DELETE FROM hourly_totals; DELETE FROM site_detail_days');
     report.tunnels = db.prepare('DELETE FROM tunnel_days').run().changes;
   }).immediate();
   return report;

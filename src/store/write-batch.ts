@@ -98,6 +98,9 @@ export function prepareWriteStatements(db: Database) {
     ),
     siteDay: db.prepare(upsertCounts('site_days', ['day', 'site'], SITE_COUNTS, ['last_time max'])),
     hour: db.prepare(upsertCounts('hourly_totals', ['hour'], HOUR_COUNTS, [])),
+    siteDetail: db.prepare(
+      upsertCounts('site_detail_days', ['site', 'day', 'tag_id', 'tag_event', 'attributed_by', 'decision'], ['requests', 'leaks'], []),
+    ),
     tunnel: db.prepare(upsertCounts('tunnel_days', ['day', 'site'], ['count'], [])),
   };
 }
@@ -110,7 +113,10 @@ export function writeBatch(s: WriteStatements, batch: Batch): Array<number | nul
   const pageIds = upsertPages(s, batch.inserts);
   const identifierIds = upsertIdentifiers(s, batch.inserts);
   const rowIds: Array<number | null> = [];
-  const aggs = { rollup: new Map<string, Agg>(), totals: new Map<string, Agg>(), sites: new Map<string, Agg>(), hours: new Map<string, Agg>() };
+  const aggs = {
+    rollup: new Map<string, Agg>(), totals: new Map<string, Agg>(), sites: new Map<string, Agg>(),
+    hours: new Map<string, Agg>(), detail: new Map<string, Agg>(),
+  };
   const idDays = new Map<string, Agg>();
   const pageDays = new Map<string, Agg>();
   for (const { pending, outcome } of batch.inserts) {
@@ -139,7 +145,11 @@ export function writeBatch(s: WriteStatements, batch: Batch): Array<number | nul
     const [cat, dec, mode] = [c.category ?? '', c.decision ?? '', c.block_mode ?? ''];
     count(add(aggs.rollup, [pending.day, site, cat, dec, mode], c.time), c, leaks);
     count(add(aggs.totals, [pending.day, cat, dec, mode], c.time), c, leaks);
-    if (site !== '') count(add(aggs.sites, [pending.day, site], c.time), c, leaks);
+    if (site !== '') {
+      count(add(aggs.sites, [pending.day, site], c.time), c, leaks);
+      const detailKey = [site, pending.day, c.tag_id ?? '', c.tag_event ?? '', c.attributed_by ?? '', dec];
+      count(add(aggs.detail, detailKey, c.time), c, leaks);
+    }
     count(add(aggs.hours, [Math.floor(c.time / 3_600_000) * 3_600_000], c.time), c, leaks);
   }
   for (const u of batch.updates) s.updateOutcome.run({ ...u.outcome, id: u.rowId });
@@ -149,6 +159,7 @@ export function writeBatch(s: WriteStatements, batch: Batch): Array<number | nul
   for (const e of aggs.totals.values()) s.totals.run(...e.key, ...ROLLUP_COUNTS.map((k) => e[k]), e.first, e.last);
   for (const e of aggs.sites.values()) s.siteDay.run(...e.key, ...SITE_COUNTS.map((k) => e[k]), e.last);
   for (const e of aggs.hours.values()) s.hour.run(...e.key, ...HOUR_COUNTS.map((k) => e[k]));
+  for (const e of aggs.detail.values()) s.siteDetail.run(...e.key, e.requests, e.leaks);
   for (const t of batch.tunnels) s.tunnel.run(t.day, t.site, t.count);
   return rowIds;
 }

@@ -246,6 +246,12 @@ class BatchingStore implements Store {
     this.flush();
     this.#closed = true;
     const health = this.health();
+    try {
+      // Lets SQLite gather the statistics its planner wants; cheap, and only what changed.
+      this.#db.pragma('optimize');
+    } catch {
+      // Statistics are an optimisation; closing matters more.
+    }
     this.#db.close();
     return health;
   }

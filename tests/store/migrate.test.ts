@@ -73,7 +73,7 @@ describe('migrations', () => {
     expect(migrations.applied).toEqual(['900-extra.sql']);
   });
 
-  test('upgrading a 001 database to 002 fills daily_totals from the existing roll-up', () => {
+  test('upgrading a 001 database fills the later roll-ups from what it holds', () => {
     const only001 = join(dir, 'only-001');
     cpSync(findMigrationsDir(), only001, { recursive: true, filter: (src) => !/\/0(0[2-9]|[1-9]\d)-[^/]*\.sql$/.test(src) });
     const path = join(dir, 'a.db');
@@ -86,6 +86,12 @@ describe('migrations', () => {
     put.run('2025-06-10', 'a.example', 3, 3, 2);
     put.run('2025-06-10', 'b.example', 4, 4, 4);
     put.run('2025-06-11', 'a.example', 1, 1, 0);
+    old.db
+      .prepare(
+        `INSERT INTO requests (flow_id, time, client, source, method, host, path, page_site, third_party, leak_level, tag_id)
+         VALUES ('f1', ?, 'c', 'proxy', 'GET', 'ct.pinterest.com', '/v3/', 'a.example', 1, 'full-url', '26123')`,
+      )
+      .run(new Date(2025, 5, 11, 23, 30).getTime());
     old.db.close();
     const { db, migrations } = openDatabase(path);
     try {
@@ -93,6 +99,10 @@ describe('migrations', () => {
       expect(db.prepare('SELECT day, requests, third_party, leaks FROM daily_totals ORDER BY day').all()).toEqual([
         { day: '2025-06-10', requests: 7, third_party: 7, leaks: 6 },
         { day: '2025-06-11', requests: 1, third_party: 1, leaks: 0 },
+      ]);
+      // 003 fills the per-site detail roll-up from the raw rows, on the local day.
+      expect(db.prepare('SELECT site, day, tag_id, requests, leaks FROM site_detail_days').all()).toEqual([
+        { site: 'a.example', day: '2025-06-11', tag_id: '26123', requests: 1, leaks: 1 },
       ]);
     } finally {
       db.close();
