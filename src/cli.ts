@@ -6,12 +6,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { openAuthority, startApp } from './app.js';
+import { databasePath, openAuthority, startApp } from './app.js';
 import { trustInstructions } from './ca/trust-help.js';
 import { envName, loadConfig, OPTIONS, type Config } from './config.js';
 import { exitCodeOf, messageOf, PinauditError } from './errors.js';
 import { createLogger, routeConsole } from './log.js';
 import { inspectCommand } from './commands/inspect.js';
+import { purgeCommand } from './commands/purge.js';
+import { pacFile } from './web/pac.js';
 
 export interface Io {
   stdout(s: string): void;
@@ -22,6 +24,8 @@ const COMMANDS: Record<string, string> = {
   start: 'run the proxy (what `npm start` runs)',
   ca: 'print the CA certificate path, fingerprint and how to trust it',
   inspect: 'classify one request and print the Finding as JSON (pinaudit inspect --help)',
+  purge: 'forget recorded data: --before YYYY-MM-DD or --all, with --yes (pinaudit purge --help)',
+  pac: 'print a proxy auto-config file that sends only Pinterest through pinaudit',
 };
 
 function version(): string {
@@ -30,8 +34,10 @@ function version(): string {
 }
 
 function usage(): string {
-  const width = Math.max(...OPTIONS.map((o) => o.flag.length));
-  const opts = OPTIONS.map((o) => `  --${o.flag.padEnd(width)}  ${o.help} (default ${o.default || 'none'}; env ${envName(o.flag)})`);
+  const name = (o: (typeof OPTIONS)[number]): string => (o.kind === 'bool' || o.kind === 'bool?' ? `--[no-]${o.flag}` : `--${o.flag}`);
+  const fallback = (o: (typeof OPTIONS)[number]): string => (o.default !== '' ? o.default : o.kind.endsWith('?') ? 'the stored setting' : 'none');
+  const width = Math.max(...OPTIONS.map((o) => name(o).length));
+  const opts = OPTIONS.map((o) => `  ${name(o).padEnd(width)}  ${o.help}\n  ${''.padEnd(width)}  default ${fallback(o)}; env ${envName(o.flag)}`);
   const cmds = Object.entries(COMMANDS).map(([c, h]) => `  ${c.padEnd(8)} ${h}`);
   return [
     'Usage: pinaudit <command> [options]',
@@ -39,7 +45,7 @@ function usage(): string {
     'Commands:',
     ...cmds,
     '',
-    'Options for start and ca:',
+    'Options for start, ca and pac:',
     ...opts,
     '',
     'Examples:',
@@ -137,6 +143,15 @@ export async function main(argv: string[], io: Io, env: NodeJS.ProcessEnv): Prom
         return await start(rest, io, env);
       case 'ca':
         return await ca(rest, io, env);
+      case 'purge': {
+        const { value, rest: others } = takeFlag(rest, 'data-dir');
+        return await purgeCommand(others, io, databasePath(loadConfig(value === undefined ? {} : { 'data-dir': value }, env)));
+      }
+      case 'pac': {
+        const config = parseConfig(rest, env);
+        io.stdout(pacFile({ host: config.listenHost, port: config.proxyPort }));
+        return 0;
+      }
       case 'inspect': {
         const { value, rest: others } = takeFlag(rest, 'data-dir');
         return await inspectCommand(others, io, loadConfig(value === undefined ? {} : { 'data-dir': value }, env).dataDir);

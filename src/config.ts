@@ -64,9 +64,9 @@ export const OPTIONS: readonly OptionSpec[] = [
   { flag: 'connect-timeout', key: 'connectTimeoutMs', kind: 'ms', default: '10000', help: 'milliseconds to wait for an upstream connection' },
   { flag: 'idle-timeout', key: 'idleTimeoutMs', kind: 'ms', default: '60000', help: 'milliseconds an upstream may stay silent before the request fails' },
   { flag: 'dashboard-port', key: 'dashboardPort', kind: 'port', default: '8081', help: 'port of the dashboard on the same address (0 picks a free one)' },
-  { flag: 'block', key: 'block', kind: 'mode?', default: '', help: `block mode to set: ${BLOCK_MODES.join(', ')} (kept in the database; default: the stored mode, first "off")` },
-  { flag: 'retention-days', key: 'retentionDays', kind: 'days?', default: '', help: 'days raw requests are kept, 0 for ever (kept in the database; first 90)' },
-  { flag: 'count-tunnels', key: 'countTunnels', kind: 'bool?', default: '', help: 'count visited sites per day for "N of M sites leaked" (kept in the database; first true)' },
+  { flag: 'block', key: 'block', kind: 'mode?', default: '', help: `block mode: ${BLOCK_MODES.join(', ')}; kept in the database (first "off")` },
+  { flag: 'retention-days', key: 'retentionDays', kind: 'days?', default: '', help: 'days raw requests are kept, 0 for ever; kept in the database (first 90)' },
+  { flag: 'count-tunnels', key: 'countTunnels', kind: 'bool?', default: '', help: 'count visited sites per day, for "N of M sites leaked"; kept in the database (first on)' },
   { flag: 'record', key: 'record', kind: 'bool', default: 'true', help: 'record findings in the database; false audits and blocks without keeping history' },
 ];
 

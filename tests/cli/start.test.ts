@@ -152,3 +152,26 @@ describe('pinaudit inspect', () => {
     expect(bad.code).toBe(2);
   });
 });
+
+describe('pinaudit pac and purge', () => {
+  test('pac sends only Pinterest through the proxy, with DIRECT as fallback', async () => {
+    const r = await runCli(['pac', '--proxy-port', '9191']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('PROXY 127.0.0.1:9191; DIRECT');
+    expect(r.stdout).toContain('"pinimg.com"');
+    expect(r.stdout).toContain('FindProxyForURL');
+  });
+
+  test('purge without --yes removes nothing and exits 2; with --yes it empties the database', async () => {
+    const name = 'purge';
+    // A start creates the database; then purge it.
+    const p = spawnCli(['start', '--proxy-port', '0', '--log-level', 'warn', ...dirs(name)]);
+    await p.waitFor(/Press Ctrl\+C/);
+    p.child.kill('SIGTERM');
+    await p.exited;
+    const dry = await runCli(['purge', '--all', '--data-dir', join(root, name, 'data')]);
+    expect(dry.code).toBe(2);
+    const done = await runCli(['purge', '--all', '--yes', '--data-dir', join(root, name, 'data')]);
+    expect(done.code).toBe(0);
+  });
+});
