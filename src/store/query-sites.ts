@@ -178,12 +178,17 @@ export class SiteQueries {
   }
 
   identifiers(range?: RangeFilter, options: { limit?: number; maxSites?: number } = {}): IdentifierSummary[] {
+    // Two levels: (identifier, site) pairs first, so the per-identifier step needs no DISTINCT.
     const rows = this.#c.all<Omit<IdentifierSummary, 'sites'> & { sites: string | null }>(
       `SELECT i.id, i.name, i.kind, i.value, i.first_seen AS firstSeen, i.last_seen AS lastSeen,
-         sum(s.requests) AS requests, count(DISTINCT nullif(s.page_site, '')) AS siteCount,
-         group_concat(DISTINCT nullif(s.page_site, '')) AS sites
-       FROM (${IDENTIFIER_SITES_SQL}) s JOIN identifiers i ON i.id = s.identifier_id
-       GROUP BY i.id ORDER BY siteCount DESC, requests DESC, i.id LIMIT @limit`,
+         x.requests, x.siteCount, x.sites
+       FROM (
+         SELECT identifier_id, sum(n) AS requests, count(nullif(page_site, '')) AS siteCount,
+           group_concat(nullif(page_site, '')) AS sites
+         FROM (SELECT identifier_id, page_site, sum(requests) AS n FROM (${IDENTIFIER_SITES_SQL}) GROUP BY 1, 2)
+         GROUP BY identifier_id
+       ) x JOIN identifiers i ON i.id = x.identifier_id
+       ORDER BY x.siteCount DESC, x.requests DESC, i.id LIMIT @limit`,
       { ...rangeParams(range), limit: options.limit ?? 500 },
     );
     const max = options.maxSites ?? 100;
@@ -218,19 +223,25 @@ export class SiteQueries {
   sitesVisited(range?: RangeFilter, options: { limit?: number } = {}): SitesVisited {
     const p = rangeParams(range);
     const params = { ...p, d1: dayKey(p.from), d2: dayKey(Math.max(p.from, p.to - 1)), limit: options.limit ?? 200 };
-    const cte = `WITH ${SITES_CTE},
-      v AS (SELECT site, sum(count) AS visits FROM tunnel_days WHERE day >= @d1 AND day <= @d2 GROUP BY site),
-      l AS (SELECT site, sum(leaks) AS leaks FROM s GROUP BY site HAVING sum(leaks) > 0)`;
-    const counts = this.#c.one<Omit<SitesVisited, 'sites'>>(
-      `${cte} SELECT (SELECT count(*) FROM v) AS visited, (SELECT count(*) FROM l) AS leaked,
-         (SELECT count(*) FROM v JOIN l USING (site)) AS visitedAndLeaked`,
+    // One grouped pass over visited and leaking sites; the three counts are folded here.
+    const all = this.#c.all<SitesVisited['sites'][number]>(
+      `WITH ${SITES_CTE}
+       SELECT site, sum(visits) AS visits, sum(leaks) AS leaks FROM (
+         SELECT site, count AS visits, 0 AS leaks FROM tunnel_days WHERE day >= @d1 AND day <= @d2
+         UNION ALL
+         SELECT site, 0, leaks FROM s
+       ) GROUP BY site`,
       params,
     );
-    const sites = this.#c.all<SitesVisited['sites'][number]>(
-      `${cte} SELECT v.site, v.visits, coalesce(l.leaks, 0) AS leaks FROM v LEFT JOIN l USING (site)
-       ORDER BY leaks DESC, v.visits DESC, v.site LIMIT @limit`,
-      params,
-    );
-    return { visited: counts?.visited ?? 0, leaked: counts?.leaked ?? 0, visitedAndLeaked: counts?.visitedAndLeaked ?? 0, sites };
+    const visitedSites = all.filter((x) => x.visits > 0);
+    const sites = [...visitedSites]
+      .sort((a, b) => b.leaks - a.leaks || b.visits - a.visits || (a.site < b.site ? -1 : a.site > b.site ? 1 : 0))
+      .slice(0, params.limit);
+    return {
+      visited: visitedSites.length,
+      leaked: all.filter((x) => x.leaks > 0).length,
+      visitedAndLeaked: visitedSites.filter((x) => x.leaks > 0).length,
+      sites,
+    };
   }
 }
