@@ -128,6 +128,7 @@ export type ErrorKind =
   | 'timeout'
   | 'tls'
   | 'reset'
+  | 'protocol'
   | 'dns'
   | 'client-aborted'
   | 'bad-request'

@@ -10,6 +10,7 @@ const KIND_TEXT: Record<ErrorKind, string> = {
   timeout: 'did not answer in time',
   tls: 'presented a certificate that could not be verified',
   reset: 'closed the connection unexpectedly',
+  protocol: 'sent a response that is not valid HTTP (or too large a header)',
   dns: 'could not be resolved',
   'client-aborted': 'was abandoned by the client',
   'bad-request': 'was asked for with a malformed request',
@@ -36,7 +37,7 @@ export function errorKindOf(err: unknown): ErrorKind {
   if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'ECONNABORTED' || code === 'ERR_STREAM_PREMATURE_CLOSE') {
     return 'reset';
   }
-  if (code === 'HPE_HEADER_OVERFLOW' || code.startsWith('HPE_')) return 'reset';
+  if (code.startsWith('HPE_')) return 'protocol';
   return 'internal';
 }
 

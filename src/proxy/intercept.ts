@@ -83,11 +83,13 @@ interface BodyPrefix {
   chunks: Buffer[];
   truncated: boolean;
   ended: boolean;
+  /** The client went away before the body was complete. */
+  aborted: boolean;
 }
 
 /** Reads at most BODY_LIMIT bytes of the body, then pauses the stream with the rest unread. */
 function readBodyPrefix(req: IncomingMessage, done: (b: BodyPrefix) => void): void {
-  const prefix: BodyPrefix = { chunks: [], truncated: false, ended: false };
+  const prefix: BodyPrefix = { chunks: [], truncated: false, ended: false, aborted: false };
   let size = 0;
   let finished = false;
   const finish = (): void => {
@@ -95,7 +97,7 @@ function readBodyPrefix(req: IncomingMessage, done: (b: BodyPrefix) => void): vo
     finished = true;
     req.off('data', onData);
     req.off('end', onEnd);
-    req.off('error', onEnd);
+    req.off('close', onClose);
     done(prefix);
   };
   const onData = (chunk: Buffer): void => {
@@ -111,9 +113,14 @@ function readBodyPrefix(req: IncomingMessage, done: (b: BodyPrefix) => void): vo
     prefix.ended = true;
     finish();
   };
+  const onClose = (): void => {
+    prefix.aborted = !prefix.ended;
+    finish();
+  };
   req.on('data', onData);
   req.once('end', onEnd);
-  req.once('error', onEnd);
+  req.once('close', onClose);
+  req.on('error', () => undefined); // reported through 'close'
   req.resume();
 }
 
@@ -145,6 +152,11 @@ export function intercept(deps: InterceptDeps, req: IncomingMessage, res: Server
       completed = true;
       deps.pipeline.complete(flow, outcome);
     };
+    if (prefix?.aborted) {
+      // Observed (and recorded), but never forwarded: half a request is not sent on.
+      complete({ kind: 'error', error: 'client-aborted', message: 'client went away during the upload' });
+      return;
+    }
     if (flow.decision?.action === 'block') {
       answerBlocked(req, res, flow, complete);
       return;

@@ -79,12 +79,15 @@ export async function startTestProxy(
   };
 }
 
-/** Opens a CONNECT tunnel through the proxy; resolves with the status line and the socket. */
-export function connectVia(proxyPort: number, target: string): Promise<{ status: number; socket: import('node:net').Socket }> {
+/**
+ * Opens a CONNECT tunnel through the proxy; resolves with the status, the socket, and any bytes
+ * that arrived together with the response head (`head`).
+ */
+export function connectVia(proxyPort: number, target: string): Promise<{ status: number; socket: import('node:net').Socket; head: Buffer }> {
   return new Promise((resolve, reject) => {
     const req = http.request({ host: '127.0.0.1', port: proxyPort, method: 'CONNECT', path: target });
-    req.once('connect', (res, socket) => resolve({ status: res.statusCode ?? 0, socket }));
-    req.once('response', (res) => resolve({ status: res.statusCode ?? 0, socket: res.socket }));
+    req.once('connect', (res, socket, head) => resolve({ status: res.statusCode ?? 0, socket, head }));
+    req.once('response', (res) => resolve({ status: res.statusCode ?? 0, socket: res.socket, head: Buffer.alloc(0) }));
     req.once('error', reject);
     req.end();
   });
