@@ -13,7 +13,7 @@ import type { Pipeline, Flow } from '../pipeline.js';
 import { blockedResponse, stripResponseHeaders } from '../policy/index.js';
 import { BODY_LIMIT, type Observation, type Outcome } from '../types.js';
 import { errorKindOf, sendPage, sendUpstreamError } from './error-page.js';
-import { formatHostPort, type HostPort } from './hosts.js';
+import { formatHostPort, parseHostPort, type HostPort } from './hosts.js';
 import { resolveUpstream, type ResolverRule } from './resolver.js';
 
 /** Headers that describe one hop, not the message (RFC 9110 §7.6.1), plus proxy credentials. */
@@ -127,17 +127,22 @@ function readBodyPrefix(req: IncomingMessage, done: (b: BodyPrefix) => void): vo
 /** Handles one intercepted request end to end. Never throws. */
 export function intercept(deps: InterceptDeps, req: IncomingMessage, res: ServerResponse, target: InterceptTarget): void {
   const time = Date.now();
+  const hostHeader = req.headers.host === undefined ? null : parseHostPort(req.headers.host, target.tls ? 443 : 80);
+  if (req.headers.host !== undefined && hostHeader === null) {
+    req.resume();
+    sendPage(res, 400, 'Bad request', 'The Host header is not a valid host name.');
+    return;
+  }
   const start = (prefix: BodyPrefix | null): void => {
     const buffered = prefix ? Buffer.concat(prefix.chunks) : null;
     const scheme = target.tls ? 'https' : 'http';
     const url = `${scheme}://${formatHostPort(target.upstream, target.tls ? 443 : 80)}${req.url ?? '/'}`;
-    const hostHeader = String(req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
     const observation: Observation = {
       id: deps.nextId(),
       time,
       client: target.client,
       connectHost: target.connectHost,
-      host: hostHeader || target.upstream.host,
+      host: hostHeader?.host ?? target.upstream.host,
       method: req.method ?? 'GET',
       url,
       headers: flatHeaders(req.headers),
