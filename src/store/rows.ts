@@ -173,10 +173,27 @@ function preventedBy(finding: Finding, decision: Decision, ids: readonly StoredI
   if (decision.action === 'block') return { ids: ids.length, page: leaks };
   if (decision.action === 'allow') return { ids: 0, page: 0 };
   const stripped = new Set(decision.stripped.map((s) => s.toLowerCase()));
-  const idCount = ids.filter((i) => stripped.has(i.name.toLowerCase()) || stripped.has(i.source)).length;
+  const idCount = ids.filter((i) => withheld(stripped, i.name, i.source)).length;
   const carriers = PAGE_CARRIERS[finding.page.attributedBy] ?? [];
   const page = leaks === 1 && carriers.some((c) => stripped.has(c)) ? 1 : 0;
   return { ids: idCount, page };
+}
+
+/**
+ * Whether a strip withheld an identifier. The policy names what it removed by where it sat
+ * (`cookie`, `pd.em`, `pd.pin_unauth`, `ed.user_data`, or a whole `pd` / `query` / `body`); the
+ * classifier names identifiers from `pd` by their bare key (`pin_unauth`). So an identifier counts
+ * when its name, or `pd.` + its name, is listed or lies inside a listed part, or its source was
+ * withheld whole.
+ */
+function withheld(stripped: ReadonlySet<string>, name: string, source: string): boolean {
+  if (stripped.has(source)) return true;
+  const n = name.toLowerCase();
+  for (const candidate of [n, `pd.${n}`]) {
+    if (stripped.has(candidate)) return true;
+    for (const part of stripped) if (candidate.startsWith(`${part}.`)) return true;
+  }
+  return false;
 }
 
 function pathOf(url: string): string {
