@@ -146,6 +146,8 @@ function applyStartSettings(store: Store, config: Config): void {
   if (config.retentionDays !== null) patch.retentionDays = config.retentionDays === 0 ? null : config.retentionDays;
   if (config.countTunnels !== null) patch.tunnelCounting = config.countTunnels;
   if (Object.keys(patch).length > 0) store.settings.set(patch);
+  // The store pruned with the stored retention when it opened; a new one applies now.
+  if (patch.retentionDays !== undefined) store.prune();
 }
 
 /** The policy's view of the stored settings, rebuilt only when they change (no work per request). */

@@ -10,6 +10,7 @@ import { isIP } from 'node:net';
 import { PinauditError, messageOf } from './errors.js';
 import { isLoopbackName } from './proxy/hosts.js';
 import { parseResolverRules, type ResolverRule } from './proxy/resolver.js';
+import { BLOCK_MODES, type BlockMode } from './types.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -38,8 +39,7 @@ export interface Config {
   readonly record: boolean;
 }
 
-export const BLOCK_MODES = ['off', 'strip', 'trackers', 'all'] as const;
-export type BlockMode = (typeof BLOCK_MODES)[number];
+export { BLOCK_MODES, type BlockMode };
 
 type Kind = 'port' | 'host' | 'path' | 'bool' | 'ms' | 'level' | 'rules' | 'file' | 'mode?' | 'days?' | 'bool?';
 

@@ -115,6 +115,10 @@ export interface Finding {
 
 export type Action = 'allow' | 'strip' | 'block';
 
+/** What pinaudit does to third-party Pinterest requests (issue "Blocking and stripping"). */
+export type BlockMode = 'off' | 'strip' | 'trackers' | 'all';
+export const BLOCK_MODES: readonly BlockMode[] = Object.freeze(['off', 'strip', 'trackers', 'all'] as const);
+
 export interface Decision {
   action: Action;
   reason: string;

@@ -2,9 +2,7 @@
  * Block modes and the settings the policy reads on every request (issue 5). The settings object
  * is a snapshot: the proxy passes a getter, so a mode change applies to the next request without
  * a restart and without the policy holding state of its own.
- */
-
-/**
+ *
  * What pinaudit does with third-party Pinterest requests:
  * - `off` — audit only (the default);
  * - `strip` — forward them without cookies, Referer, Origin, identifiers and page URLs;
@@ -12,10 +10,9 @@
  * - `all` — block every one of them.
  * The user's own use of Pinterest (`first-party`) is never blocked or stripped.
  */
-export type BlockMode = 'off' | 'strip' | 'trackers' | 'all';
+import { BLOCK_MODES, type BlockMode } from '../types.js';
 
-/** Every block mode, mildest first. */
-export const BLOCK_MODES: readonly BlockMode[] = Object.freeze(['off', 'strip', 'trackers', 'all'] as const);
+export { BLOCK_MODES, type BlockMode };
 
 /** What the policy needs to decide one request. */
 export interface PolicySettings {

@@ -7,8 +7,9 @@ import type { Database } from './db.js';
 import { StoreError } from './errors.js';
 
 /** The block modes of issue 5. */
-export type BlockMode = 'off' | 'strip' | 'trackers' | 'all';
-export const BLOCK_MODES: readonly BlockMode[] = ['off', 'strip', 'trackers', 'all'];
+import { BLOCK_MODES, type BlockMode } from '../types.js';
+
+export { BLOCK_MODES, type BlockMode };
 
 /** The persisted settings. */
 export interface StoredSettings {
