@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Pool, ProxyAgent, type Dispatcher } from 'undici';
 import { benchClassify } from './classify.js';
+import { benchStore } from './store.js';
 import { freshRate, freshRequest, percentile, throughput, type Throughput } from './load.js';
 import { makeTestPki } from './test-pki.js';
 
@@ -165,6 +166,15 @@ async function main(): Promise<void> {
     console.log('\nClassification over the fixture mix');
     console.log(`  ${fmt(cls.perSecond)} classifications/s, ${fmt(cls.microsPerCall, 1)} µs each`);
     console.log(`  pinaudit CPU per MITM request ${fmt(cpuPerRequestUs, 1)} µs (this run); classifier share ${fmt((cls.microsPerCall / cpuPerRequestUs) * 100, 1)}%   target ≤ 5%`);
+    // Storage runs last, with the proxies stopped, so its seeding does not disturb them.
+    for (const c of children) c.kill('SIGTERM');
+    const storeRows = Number(process.env.BENCH_STORE_ROWS ?? 1_000_000);
+    console.log(`\nStorage (${storeRows.toLocaleString('en')} requests seeded; target ≤ 100 ms per dashboard query)`);
+    const figures = await benchStore(join(tmp, 'store'), { rows: storeRows });
+    for (const [name, value] of Object.entries(figures)) {
+      const ms = name.endsWith(' ms');
+      console.log(`  ${name.padEnd(36)} ${String(value).padStart(9)}${ms ? `   ${fmt(value / 100, 2)}× the 100 ms target` : ''}`);
+    }
   } finally {
     for (const c of children) c.kill('SIGTERM');
     pki.cleanup();
