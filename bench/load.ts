@@ -20,29 +20,36 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-/** `workers` loops each sending one request at a time for `durationMs`. */
-export async function throughput(dispatcher: Dispatcher, url: string, workers: number, durationMs: number): Promise<Throughput> {
+/**
+ * Runs `workers` loops of `once` for `durationMs`; each call returns its latency in ms (or
+ * `null` for a failed request, counted as an error).
+ */
+async function runLoops(workers: number, durationMs: number, once: () => Promise<number | null>): Promise<Throughput> {
   const latencies: number[] = [];
   let errors = 0;
   const started = performance.now();
   const deadline = started + durationMs;
   const loop = async (): Promise<void> => {
     while (performance.now() < deadline) {
-      const t = performance.now();
-      try {
-        const res = await request(url, { dispatcher });
-        await res.body.dump();
-        if (res.statusCode !== 200) errors++;
-        else latencies.push(performance.now() - t);
-      } catch {
-        errors++;
-      }
+      const ms = await once().catch(() => null);
+      if (ms === null) errors++;
+      else latencies.push(ms);
     }
   };
   await Promise.all(Array.from({ length: workers }, loop));
   const elapsed = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
   return { requests: latencies.length, errors, rps: latencies.length / elapsed, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+}
+
+/** `workers` loops each sending one request at a time for `durationMs`. */
+export function throughput(dispatcher: Dispatcher, url: string, workers: number, durationMs: number): Promise<Throughput> {
+  return runLoops(workers, durationMs, async () => {
+    const t = performance.now();
+    const res = await request(url, { dispatcher });
+    await res.body.dump();
+    return res.statusCode === 200 ? performance.now() - t : null;
+  });
 }
 
 function connectTunnel(proxyPort: number, target: string): Promise<Socket> {
@@ -76,22 +83,6 @@ export async function freshRequest(proxyPort: number | null, host: string, direc
 }
 
 /** New connections per second with `workers` in parallel. */
-export async function freshRate(proxyPort: number | null, host: string, directPort: number, ca: string, workers: number, durationMs: number): Promise<Throughput> {
-  const latencies: number[] = [];
-  let errors = 0;
-  const started = performance.now();
-  const deadline = started + durationMs;
-  const loop = async (): Promise<void> => {
-    while (performance.now() < deadline) {
-      try {
-        latencies.push(await freshRequest(proxyPort, host, directPort, ca));
-      } catch {
-        errors++;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: workers }, loop));
-  const elapsed = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  return { requests: latencies.length, errors, rps: latencies.length / elapsed, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+export function freshRate(proxyPort: number | null, host: string, directPort: number, ca: string, workers: number, durationMs: number): Promise<Throughput> {
+  return runLoops(workers, durationMs, () => freshRequest(proxyPort, host, directPort, ca));
 }
