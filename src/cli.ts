@@ -13,6 +13,9 @@ import { exitCodeOf, messageOf, PinauditError } from './errors.js';
 import { createLogger, routeConsole } from './log.js';
 import { inspectCommand } from './commands/inspect.js';
 import { purgeCommand } from './commands/purge.js';
+import { importCommand } from './commands/import.js';
+import { exportCommand } from './commands/export.js';
+import { reportCommand } from './commands/report.js';
 import { pacFile } from './web/pac.js';
 
 export interface Io {
@@ -26,6 +29,9 @@ const COMMANDS: Record<string, string> = {
   inspect: 'classify one request and print the Finding as JSON (pinaudit inspect --help)',
   purge: 'forget recorded data: --before YYYY-MM-DD or --all, with --yes (pinaudit purge --help)',
   pac: 'print a proxy auto-config file that sends only Pinterest through pinaudit',
+  import: 'audit a HAR file saved by a browser, without the proxy (pinaudit import --help)',
+  export: 'write recorded requests as CSV to stdout or --out FILE (pinaudit export --help)',
+  report: 'print a summary of what leaked to Pinterest, or --json (pinaudit report --help)',
 };
 
 function version(): string {
@@ -155,6 +161,20 @@ export async function main(argv: string[], io: Io, env: NodeJS.ProcessEnv): Prom
       case 'inspect': {
         const { value, rest: others } = takeFlag(rest, 'data-dir');
         return await inspectCommand(others, io, loadConfig(value === undefined ? {} : { 'data-dir': value }, env).dataDir);
+      }
+      case 'import': {
+        const { value, rest: others } = takeFlag(rest, 'data-dir');
+        const config = loadConfig(value === undefined ? {} : { 'data-dir': value }, env);
+        return await importCommand(others, io, { dataDir: config.dataDir, dbPath: databasePath(config) }, { progress: process.stderr.isTTY === true });
+      }
+      case 'export': {
+        const { value, rest: others } = takeFlag(rest, 'data-dir');
+        return await exportCommand(others, io, databasePath(loadConfig(value === undefined ? {} : { 'data-dir': value }, env)), process.stdout);
+      }
+      case 'report': {
+        const { value, rest: others } = takeFlag(rest, 'data-dir');
+        const columns = process.stdout.isTTY === true ? process.stdout.columns : null;
+        return await reportCommand(others, io, databasePath(loadConfig(value === undefined ? {} : { 'data-dir': value }, env)), { columns });
       }
       case undefined:
       case 'help':

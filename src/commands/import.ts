@@ -1,0 +1,122 @@
+/**
+ * `pinaudit import FILE.har [--label NAME] [--data-dir DIR]`: audits a browser's saved network log
+ * (HAR 1.2 from Chromium, Firefox, Playwright …) with the proxy's classification and records it,
+ * so the dashboard, `pinaudit report` and `pinaudit export` show it. Exit codes: 0 imported,
+ * 1 unreadable, malformed or truncated file or unusable database (the entries before a bad one
+ * are kept), 2 usage.
+ */
+import { basename } from 'node:path';
+import { parseArgs } from 'node:util';
+import { exitCodeOf, messageOf, PinauditError } from '../errors.js';
+import { createProgressBar, HarImportError, importHar, type ImportSummary } from '../import/index.js';
+
+/** Where the command writes. */
+export interface CommandIo {
+  stdout(s: string): void;
+  stderr(s: string): void;
+}
+
+export const IMPORT_HELP = `Usage: pinaudit import FILE.har [--label NAME] [--data-dir DIR]
+
+Audits a HAR file (a browser's saved network log: DevTools > Network > "Save all as HAR", or
+Playwright's recordHar) without the proxy. Every request to Pinterest is classified exactly as the
+proxy would and recorded with source "har"; other requests only count toward "sites visited".
+Imported requests are recorded as allowed ("imported from a HAR file"): they happened in the past
+and nothing blocked them. Importing the same file again adds nothing twice.
+
+Large files are read as a stream (memory stays flat); on a terminal a progress bar shows how far.
+A malformed or truncated file stops at the bad entry, names it, and keeps the entries before it.
+
+Options:
+  --label NAME     name stored as the client of each request (default: the file name)
+  --data-dir DIR   where the database lives (default ./data; env PINAUDIT_DATA_DIR)
+  --help, -h       show this help
+
+Examples:
+  pinaudit import ~/Downloads/shop.example.har
+  pinaudit import session.har --label "laptop, 3 June" --data-dir ~/.pinaudit
+  pinaudit report --since 30d
+
+Exit codes: 0 imported, 1 unreadable/malformed/truncated file or database failure, 2 usage error.
+`;
+
+/** Runs `pinaudit import`; returns the exit code. Never throws. */
+export async function importCommand(
+  argv: string[],
+  io: CommandIo,
+  paths: { dataDir: string; dbPath: string },
+  options: { progress?: boolean } = {},
+): Promise<number> {
+  let bar: ReturnType<typeof createProgressBar> | null = null;
+  try {
+    const args = parse(argv);
+    if (args === 'help') {
+      io.stdout(IMPORT_HELP);
+      return 0;
+    }
+    bar = options.progress ? createProgressBar((s) => io.stderr(s), { label: `importing ${printable(basename(args.file))}` }) : null;
+    const summary = await importHar({
+      file: args.file,
+      label: args.label,
+      dataDir: paths.dataDir,
+      dbPath: paths.dbPath,
+      ...(bar ? { onProgress: bar.update } : {}),
+    });
+    bar?.finish();
+    io.stdout(describe(summary));
+    return 0;
+  } catch (err: unknown) {
+    bar?.finish();
+    io.stderr(`pinaudit import: ${messageOf(err)}\n`);
+    if (err instanceof HarImportError && err.summary.entries > 0) io.stderr(describe(err.summary));
+    if (err instanceof PinauditError && err.code === 'USAGE') io.stderr('See pinaudit import --help.\n');
+    return exitCodeOf(err);
+  }
+}
+
+function parse(argv: string[]): { file: string; label: string } | 'help' {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: { label: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    });
+  } catch (err: unknown) {
+    throw new PinauditError('USAGE', messageOf(err));
+  }
+  if (parsed.values.help) return 'help';
+  const [file, ...extra] = parsed.positionals;
+  if (file === undefined) throw new PinauditError('USAGE', 'which HAR file? (pinaudit import FILE.har)');
+  if (extra.length > 0) throw new PinauditError('USAGE', `one file at a time, got ${parsed.positionals.length}`);
+  const label = parsed.values.label ?? basename(file);
+  if (label.trim() === '' || label.length > 200 || /[\u0000-\u001f\u007f]/.test(label)) {
+    throw new PinauditError('USAGE', '--label must be 1 to 200 printable characters');
+  }
+  return { file, label };
+}
+
+/** The summary printed after an import (also after a partial one). */
+export function describe(s: ImportSummary): string {
+  const n = (v: number): string => v.toLocaleString('en-US');
+  const lines = [
+    `Imported ${n(s.entries)} entr${s.entries === 1 ? 'y' : 'ies'} from ${printable(s.file)} as "${printable(s.label)}":`,
+    `  Pinterest requests  ${n(s.pinterest)} (${n(s.added)} new${s.pinterest > s.added ? `, ${n(s.pinterest - s.added)} already imported` : ''})`,
+    `  other requests      ${n(s.other)} to ${n(s.sitesVisited)} site${s.sitesVisited === 1 ? '' : 's'}` +
+      (s.visitsAlreadyCounted ? ' (visits already counted by an earlier import)' : ' (counted as sites visited)'),
+  ];
+  if (s.stageErrors > 0) lines.push(`  ${n(s.stageErrors)} pipeline stage failure(s): those requests were recorded without a full classification`);
+  if (s.beyondRetention > 0 && s.retentionDays !== null) {
+    lines.push(
+      `  note: ${n(s.beyondRetention)} request(s) are older than the retention period (${s.retentionDays} days);`,
+      '  the next prune removes their details (daily counts stay). Keep them with: pinaudit start --retention-days 0',
+    );
+  }
+  lines.push('See them with: pinaudit report, pinaudit export --format csv, or the dashboard (pinaudit start).', '');
+  return lines.join('\n');
+}
+
+function printable(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+}
