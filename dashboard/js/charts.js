@@ -43,7 +43,8 @@ export function makeChart(canvas, config) {
     options: {
       responsive: true,
       maintainAspectRatio: false,
-      animation: { duration: 250 },
+      // No animation: counts are shown as they are at once (and a screenshot never catches a bar mid-way).
+      animation: false,
       ...config.options,
       plugins: { legend: { position: 'bottom', labels: { boxWidth: 12 } }, ...config.options?.plugins },
     },

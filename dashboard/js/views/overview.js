@@ -93,9 +93,9 @@ export async function render(ctx) {
       data: {
         labels: pts.map((pt) => axisTime(pt.start, data.timeline.bucket)),
         datasets: [
-          { label: 'Leaks', data: pts.map((pt) => pt.leaks), borderColor: p.leak, backgroundColor: p.leak, tension: 0.25, pointRadius: pts.length > 48 ? 0 : 2 },
-          { label: 'Third-party requests', data: pts.map((pt) => pt.thirdParty), borderColor: p.accent, backgroundColor: `${p.accent}22`, fill: true, borderWidth: 1, tension: 0.25, pointRadius: 0, order: 2 },
-          { label: 'Blocked', data: pts.map((pt) => pt.blocked), borderColor: p.series[3], backgroundColor: p.series[3], borderDash: [4, 3], tension: 0.25, pointRadius: 0 },
+          { label: 'Leaks', data: pts.map((pt) => pt.leaks), borderColor: p.leak, backgroundColor: p.leak, pointRadius: pts.length > 48 ? 0 : 2 },
+          { label: 'Third-party requests', data: pts.map((pt) => pt.thirdParty), borderColor: p.accent, backgroundColor: `${p.accent}22`, fill: true, borderWidth: 1, pointRadius: 0, order: 2 },
+          { label: 'Blocked', data: pts.map((pt) => pt.blocked), borderColor: p.series[3], backgroundColor: p.series[3], borderDash: [4, 3], pointRadius: 0 },
         ],
       },
       options: { scales: { y: { beginAtZero: true, ticks: { precision: 0 } }, x: { ticks: { maxTicksLimit: 10 } } }, interaction: { mode: 'index', intersect: false } },
