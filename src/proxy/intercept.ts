@@ -168,8 +168,16 @@ export function intercept(deps: InterceptDeps, req: IncomingMessage, res: Server
     }
     forward(deps, req, res, target, flow, buffered, prefix, complete);
   };
-  if (hasBody(req)) readBodyPrefix(req, start);
-  else start(null);
+  // A failure here must cost one request, never the proxy: answer 500 and end the flow.
+  const guarded = (prefix: BodyPrefix | null): void => {
+    try {
+      start(prefix);
+    } catch {
+      sendPage(res, 500, 'pinaudit failed on this request', 'An internal error stopped this request; other requests are not affected.');
+    }
+  };
+  if (hasBody(req)) readBodyPrefix(req, guarded);
+  else guarded(null);
 }
 
 function answerBlocked(req: IncomingMessage, res: ServerResponse, flow: Flow, complete: (o: Outcome) => void): void {
@@ -234,27 +242,13 @@ function forward(
     }
   });
   upstreamReq.once('response', (upstreamRes) => {
-    let headers = forwardHeaders(upstreamRes.headers);
-    if (rewrite) {
-      // Pinterest may not set cookies through a stripped request; CORS is answered for the page.
-      const origin = req.headers.origin;
-      headers = stripResponseHeaders(headers as Record<string, string | string[]>, { requestOrigin: typeof origin === 'string' ? origin : null }).headers;
+    try {
+      relayResponse(req, res, upstreamRes, rewrite !== null, complete);
+    } catch (err) {
+      upstreamRes.destroy();
+      res.destroy();
+      complete({ kind: 'error', error: 'internal', message: `could not relay the response (${err instanceof Error ? err.name : 'error'})` });
     }
-    res.writeHead(upstreamRes.statusCode ?? 502, headers);
-    let bytes = 0;
-    upstreamRes.on('data', (chunk: Buffer) => {
-      bytes += chunk.length;
-    });
-    upstreamRes.once('aborted', () => {
-      res.destroy();
-      complete({ kind: 'error', error: 'reset', message: 'upstream closed mid-response' });
-    });
-    upstreamRes.once('error', () => {
-      res.destroy();
-      complete({ kind: 'error', error: 'reset', message: 'upstream closed mid-response' });
-    });
-    res.once('finish', () => complete({ kind: 'response', status: upstreamRes.statusCode ?? 0, bytes }));
-    upstreamRes.pipe(res);
   });
   res.once('close', () => {
     if (!res.writableFinished) {
@@ -275,6 +269,31 @@ function forward(
   } else {
     upstreamReq.end();
   }
+}
+
+/** Copies the upstream's answer to the client, counting bytes; ends the flow once. */
+function relayResponse(req: IncomingMessage, res: ServerResponse, upstreamRes: IncomingMessage, stripped: boolean, complete: (o: Outcome) => void): void {
+  let headers = forwardHeaders(upstreamRes.headers);
+  if (stripped) {
+    // Pinterest may not set cookies through a stripped request; CORS is answered for the page.
+    const origin = req.headers.origin;
+    headers = stripResponseHeaders(headers as Record<string, string | string[]>, { requestOrigin: typeof origin === 'string' ? origin : null }).headers;
+  }
+  res.writeHead(upstreamRes.statusCode ?? 502, headers);
+  let bytes = 0;
+  upstreamRes.on('data', (chunk: Buffer) => {
+    bytes += chunk.length;
+  });
+  upstreamRes.once('aborted', () => {
+    res.destroy();
+    complete({ kind: 'error', error: 'reset', message: 'upstream closed mid-response' });
+  });
+  upstreamRes.once('error', () => {
+    res.destroy();
+    complete({ kind: 'error', error: 'reset', message: 'upstream closed mid-response' });
+  });
+  res.once('finish', () => complete({ kind: 'response', status: upstreamRes.statusCode ?? 0, bytes }));
+  upstreamRes.pipe(res);
 }
 
 /** Path and query of an absolute URL (what goes on the request line). */
