@@ -154,7 +154,8 @@ function parse(argv: string[]): ExportArgs | 'help' {
       },
     }));
   } catch (err: unknown) {
-    throw new PinauditError('USAGE', messageOf(err));
+    // node's hint about positionals starting with '-' does not apply here.
+    throw new PinauditError('USAGE', messageOf(err).replace(/\. To specify.*$/s, ''));
   }
   if (values.help) return 'help';
   if (values.format !== undefined && values.format !== 'csv') throw new PinauditError('USAGE', `--format must be csv, not ${JSON.stringify(values.format)}`);

@@ -84,7 +84,8 @@ function parse(argv: string[]): { file: string; label: string } | 'help' {
       options: { label: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
     });
   } catch (err: unknown) {
-    throw new PinauditError('USAGE', messageOf(err));
+    // node's hint about positionals starting with '-' does not apply here.
+    throw new PinauditError('USAGE', messageOf(err).replace(/\. To specify.*$/s, ''));
   }
   if (parsed.values.help) return 'help';
   const [file, ...extra] = parsed.positionals;

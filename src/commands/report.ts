@@ -214,7 +214,8 @@ function parse(argv: string[], now: number): ReportArgs | 'help' {
       options: { since: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
     }));
   } catch (err: unknown) {
-    throw new PinauditError('USAGE', messageOf(err));
+    // node's hint about positionals starting with '-' does not apply here.
+    throw new PinauditError('USAGE', messageOf(err).replace(/\. To specify.*$/s, ''));
   }
   if (values.help) return 'help';
   const since = values.since ?? '7d';

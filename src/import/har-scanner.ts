@@ -180,6 +180,7 @@ export class HarScanner {
 
   #startValue(chunk: Buffer, i: number, c: number): void {
     const depth = this.#stack.length;
+    if (c !== 0x7b && c !== 0x5b && c !== QUOTE && !isLiteralByte(c)) this.#fail(`unexpected ${show(c)}`, i);
     if (depth === this.#entriesDepth && !this.#capturing) {
       this.#capturing = true;
       this.#pieces = [];
@@ -203,12 +204,10 @@ export class HarScanner {
       this.#keyText = null;
       this.#state = S.Str;
       this.#stringBytes = 0;
-    } else if (isLiteralByte(c)) {
+    } else {
       if (depth === 0) this.#fail('not a HAR file: it does not start with a JSON object', i);
       this.#literal = String.fromCharCode(c);
       this.#state = S.Lit;
-    } else {
-      this.#fail(`unexpected ${show(c)}`, i);
     }
   }
 

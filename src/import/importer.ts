@@ -250,7 +250,7 @@ function isStored(queries: Queries, id: string, time: number): boolean {
 }
 
 function toImportError(err: unknown, summary: ImportSummary, file: string): HarImportError {
-  const kept = `; the ${summary.entries} entries before it were imported`;
+  const kept = summary.entries === 1 ? '; the entry before it was imported' : `; the ${summary.entries} entries before it were imported`;
   if (err instanceof EntryFailure) {
     return new HarImportError(`${file}: ${entryName(err.index, err.url)}: ${err.message}${kept}`, err.index, summary, err);
   }
