@@ -95,15 +95,17 @@ function nameValues(list: unknown, field: string): Array<[string, string]> {
 function postBody(postData: unknown): { bytes: Buffer; type: string | null } | null {
   if (!isObj(postData)) return null;
   const type = typeof postData.mimeType === 'string' && postData.mimeType !== '' ? postData.mimeType : null;
-  if (typeof postData.text === 'string') {
+  const params = Array.isArray(postData.params) ? postData.params : [];
+  // Playwright writes forms as `text: ""` plus params: an empty text does not hide the params.
+  if (typeof postData.text === 'string' && (postData.text !== '' || params.length === 0)) {
     // Only what the proxy would read (BODY_LIMIT), plus one byte so "longer" is still visible.
     const text = postData.text.length > BODY_LIMIT * 4 ? postData.text.slice(0, BODY_LIMIT * 4) : postData.text;
     const encoded = Buffer.from(text, postData.encoding === 'base64' ? 'base64' : 'utf8');
     return { bytes: encoded.subarray(0, BODY_LIMIT + 1), type };
   }
-  if (Array.isArray(postData.params)) {
+  if (params.length > 0) {
     const form = new URLSearchParams();
-    for (const p of postData.params) if (isObj(p) && typeof p.name === 'string') form.append(p.name, String(p.value ?? ''));
+    for (const p of params) if (isObj(p) && typeof p.name === 'string') form.append(p.name, String(p.value ?? ''));
     return { bytes: Buffer.from(form.toString(), 'utf8'), type: type ?? 'application/x-www-form-urlencoded' };
   }
   return null;

@@ -57,6 +57,11 @@ describe('readHarEntry', () => {
     expect(long.bodyTruncated).toBe(true);
   });
 
+  test('a form saved as params with an empty text (Playwright) is re-encoded', () => {
+    const entry = readHarEntry(chromiumEntry('https://ct.pinterest.com/user/', { method: 'POST', postData: { mimeType: 'application/x-www-form-urlencoded', text: '', params: [{ name: 'event', value: 'lead' }] } }));
+    expect(entry.body?.toString()).toBe('event=lead');
+  });
+
   test('a form saved only as params is re-encoded', () => {
     const entry = readHarEntry(chromiumEntry('https://ct.pinterest.com/user/', { method: 'POST', postData: { mimeType: 'application/x-www-form-urlencoded', params: [{ name: 'event', value: 'lead' }, { name: 'pd', value: '{"em":"a b"}' }] } }));
     expect(entry.body?.toString()).toBe('event=lead&pd=%7B%22em%22%3A%22a+b%22%7D');
