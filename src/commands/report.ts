@@ -155,7 +155,7 @@ export function renderReport(report: Report, columns: number | null): string {
   section('Hashed e-mail addresses', ['SITES', 'REQUESTS', 'HASH', 'SENT BY'],
     report.hashedEmails.map((h) => [n(h.siteCount), n(h.requests), short(h.value), few(h.sites, h.siteCount)]), [true, true, false, false]);
   const b = report.blocking;
-  out.push('', `What blocking prevented: ${n(b.blocked)} blocked, ${n(b.stripped)} stripped; ${n(b.identifiersPrevented)} identifiers and ${n(b.pagesPrevented)} page URLs withheld.`);
+  out.push('', 'What blocking prevented', `  ${n(b.blocked)} blocked, ${n(b.stripped)} stripped; ${n(b.identifiersPrevented)} identifiers and ${n(b.pagesPrevented)} page URLs withheld`);
   if (b.byMode.length > 0) {
     out.push(...table(['MODE', 'BLOCKED', 'STRIPPED', 'IDS WITHHELD', 'PAGES WITHHELD'],
       b.byMode.map((m) => [m.mode || '(none)', n(m.blocked), n(m.stripped), n(m.identifiersPrevented), n(m.pagesPrevented)]),

@@ -1,0 +1,132 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { renderReport, reportCommand, sinceTime, type Report } from '../../src/commands/report.js';
+import { runCli } from '../helpers/cli.js';
+import { HASH, seed } from './seed.js';
+
+const NOW = Date.now();
+let dir: string;
+let db: ReturnType<typeof seed>;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'pinaudit-report-'));
+  db = seed(join(dir, 'data'), NOW);
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function report(args: string[], columns: number | null = null): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await reportCommand(args, { stdout: (s) => (out += s), stderr: (s) => (err += s) }, db.path, { columns, now: NOW });
+  return { code, out, err };
+}
+
+describe('pinaudit report', () => {
+  test('--json: the numbers match the seeded data for the last 7 days', async () => {
+    const { code, out } = await report(['--json']);
+    expect(code).toBe(0);
+    const r = JSON.parse(out) as Report;
+    const pages = new Set([`https://shop.example/page/${db.d1 % 7}`, `https://shop.example/page/${(db.d1 + 1000) % 7}`, 'https://shop.example/products/42',
+      `https://news.example/page/${db.d1 % 7}`, `https://news.example/page/${(db.d1 + 2000) % 7}`]);
+    expect(r.schemaVersion).toBe(1);
+    expect(r.range).toEqual({ since: '7d', from: new Date(NOW - 7 * 86_400_000).toISOString(), to: new Date(NOW).toISOString() });
+    expect(r.totals).toEqual({
+      requests: 6, thirdPartyRequests: 5, leaks: 5, sitesLeaked: 2, pagesLeaked: pages.size, identifiers: 3,
+      loggedInLeaks: 1, hashedEmails: 1, blocked: 1, stripped: 1,
+    });
+    expect(r.sitesVisited).toEqual({ visited: 3, leaked: 2, visitedAndLeaked: 2 });
+    expect(r.topSites.map((s) => [s.site, s.leaks, s.requests, s.blocked, s.stripped])).toEqual([
+      ['shop.example', 3, 3, 0, 0],
+      ['news.example', 2, 2, 1, 1],
+    ]);
+    expect(new Set(r.topPages.map((p) => p.url))).toEqual(pages);
+    expect(r.topPages.every((p) => p.site === new URL(p.url).hostname)).toBe(true);
+    expect(r.identifiers.map((i) => [i.name, i.kind, i.siteCount, i.requests, i.sites])).toEqual([
+      ['_pinterest_ct_ua', 'tracking-id', 2, 4, ['news.example', 'shop.example']],
+      ['_pinterest_sess', 'credential', 1, 1, ['shop.example']],
+    ]);
+    expect(r.identifiers[1]!.value).toMatch(/^[0-9a-f]{64}$/);
+    expect(r.hashedEmails).toEqual([{ value: HASH, requests: 1, siteCount: 1, sites: ['shop.example'] }]);
+    expect(r.blocking).toEqual({
+      blocked: 1, stripped: 1, identifiersPrevented: 2, pagesPrevented: 2,
+      byMode: [{ mode: 'off', blocked: 1, stripped: 1, identifiersPrevented: 2, pagesPrevented: 2 }],
+    });
+  });
+
+  test.each([
+    ['all', 7, null],
+    ['1d', 5, NOW - 86_400_000],
+    ['30d', 7, NOW - 30 * 86_400_000],
+  ])('--since %s covers %i requests', async (since, requests, from) => {
+    const r = JSON.parse((await report(['--json', '--since', since])).out) as Report;
+    expect(r.totals.requests).toBe(requests);
+    expect(r.range.from).toBe(from === null ? null : new Date(from).toISOString());
+  });
+
+  test('--limit cuts every table', async () => {
+    const r = JSON.parse((await report(['--json', '--limit', '1'])).out) as Report;
+    expect([r.topSites.length, r.topPages.length, r.identifiers.length]).toEqual([1, 1, 1]);
+  });
+
+  test('tables: a headline, right-aligned numbers under their headers, every section', async () => {
+    const { code, out } = await report([]);
+    expect(code).toBe(0);
+    expect(out).toContain('2 sites told Pinterest about');
+    expect(out).toContain('2 of the 3 sites you visited leaked.');
+    const lines = out.split('\n');
+    const header = lines.findIndex((l) => l.includes('SITE') && l.includes('LEAKS'));
+    const end = (line: string, word: string): number => line.indexOf(word) + word.length;
+    const shop = lines[header + 1]!;
+    expect(shop).toMatch(/^ {2}shop\.example +3 +3 +3 +0 +0 +\d{4}-\d{2}-\d{2} \d{2}:\d{2}$/);
+    expect(end(shop, '3')).toBe(end(lines[header]!, 'LEAKS'));
+    for (const title of ['Top leaking sites', 'Top leaked pages', 'Identifiers, by how many sites sent them', 'Hashed e-mail addresses', 'What blocking prevented\n  1 blocked, 1 stripped; 2 identifiers and 2 page URLs withheld']) {
+      expect(out).toContain(title);
+    }
+  });
+
+  test('text output never carries control characters from recorded data, and fits the terminal', () => {
+    const evil = 'https://evil.example/\u001b]0;pwned\u0007\u001b[31m' + 'x'.repeat(200);
+    const r: Report = {
+      schemaVersion: 1, generatedAt: '', range: { since: 'all', from: null, to: '' },
+      totals: { requests: 1, thirdPartyRequests: 1, leaks: 1, sitesLeaked: 1, pagesLeaked: 1, identifiers: 0, loggedInLeaks: 0, hashedEmails: 0, blocked: 0, stripped: 0 },
+      sitesVisited: { visited: 0, leaked: 1, visitedAndLeaked: 0 }, topSites: [], identifiers: [], hashedEmails: [],
+      topPages: [{ url: evil, site: 'evil.example', requests: 1 }],
+      blocking: { blocked: 0, stripped: 0, identifiersPrevented: 0, pagesPrevented: 0, byMode: [] },
+    };
+    const text = renderReport(r, 80);
+    expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
+    expect(Math.max(...text.split('\n').map((l) => l.length))).toBeLessThanOrEqual(80);
+    expect(text).toContain('  (none)');
+  });
+
+  test.each([
+    ['7 days', /--since must look like/],
+    ['0x', /--since must look like/],
+  ])('--since %s is a usage error', async (since, message) => {
+    const r = await report(['--since', since]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(message);
+  });
+
+  test('--since accepts dates and ISO times', () => {
+    expect(sinceTime('2025-06-01', NOW)).toBe(new Date(2025, 5, 1).getTime());
+    expect(sinceTime('2025-06-01T10:00:00Z', NOW)).toBe(Date.UTC(2025, 5, 1, 10));
+    expect(sinceTime('90m', NOW)).toBe(NOW - 90 * 60_000);
+  });
+
+  test('the CLI: --json, help, usage and a missing database', async () => {
+    const r = await runCli(['report', '--json', '--since', 'all', '--data-dir', join(dir, 'data')]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    expect((JSON.parse(r.stdout) as Report).totals.requests).toBe(7);
+    const help = await runCli(['report', '-h']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('Examples:');
+    expect((await runCli(['report', '--limit', '0'])).code).toBe(2);
+    const none = await runCli(['report', '--data-dir', join(dir, 'nothing')]);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/no pinaudit database/);
+  });
+});
