@@ -102,6 +102,11 @@ async function start(argv: string[], io: Io, env: NodeJS.ProcessEnv): Promise<nu
   if (config.allowLan && config.listenHost !== '127.0.0.1') {
     io.stderr(`warning: listening on ${config.listenHost}: other machines on the network can use this proxy and open its dashboard\n`);
   }
+  // Last resort: an error no handler caught is logged, and the proxy keeps serving the browser
+  // (every request path has its own handling; this only keeps one missed case from ending all).
+  process.on('uncaughtException', (err) => {
+    log.error({ err: messageOf(err) }, 'unexpected error; pinaudit carries on');
+  });
   const app = await startApp(config, log);
   io.stdout(banner(`http://${app.proxy.host}:${app.proxy.port}`, app.dashboardUrl, app.ca));
   log.info({ port: app.proxy.port }, 'proxy listening');

@@ -13,6 +13,7 @@ export const ERROR_CODES = {
   DB_NEWER: { exit: 1, status: 500 },
   DB_CHANGED: { exit: 1, status: 500 },
   DB_CORRUPT: { exit: 1, status: 500 },
+  HAR_MALFORMED: { exit: 1, status: 400 },
   INTERNAL: { exit: 1, status: 500 },
 } as const;
 
