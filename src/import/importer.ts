@@ -11,8 +11,8 @@
  * Idempotence: a Pinterest entry's flow id is `har:<SHA-256 of the entry's bytes>:<index>`, and
  * the store keeps one row per HAR flow id, so a second import of the same file (or of a longer
  * save of the same session) adds no rows. Visit counts have no id: they are added only when the
- * file's first Pinterest entry was not stored yet. (A file without any Pinterest entry counts its
- * visits on every import.)
+ * file was never imported whole before (its content hash is not in the store's import ledger) and
+ * its first Pinterest entry was not stored yet (a longer save of a session imported before).
  *
  * Failure: the entries before a malformed or truncated one are recorded and flushed, then a
  * HarImportError names the entry (index and, when it can be read, its URL).
@@ -162,6 +162,9 @@ async function run(
     },
   ];
   const pipeline = new Pipeline(stages, () => void (summary.stageErrors += 1));
+  // A file imported whole before has had its visits counted: its hash is in the ledger.
+  const sha256 = await hashFile(options.file);
+  summary.visitsAlreadyCounted = store.imports.seen(sha256);
   let firstPinterest = true;
 
   const onEntry = (raw: RawEntry): void => {
@@ -172,7 +175,8 @@ async function run(
       const id = `har:${createHash('sha256').update(raw.bytes).digest('hex').slice(0, 32)}:${raw.index}`;
       if (firstPinterest) {
         firstPinterest = false;
-        summary.visitsAlreadyCounted = isStored(queries, id, entry.time);
+        // A longer save of a session imported before (or the whole file after a truncated one).
+        summary.visitsAlreadyCounted ||= isStored(queries, id, entry.time);
       }
       const flow = pipeline.request(toObservation(entry, id, options.label));
       pipeline.complete(flow, entry.outcome);
@@ -212,6 +216,7 @@ async function run(
   }
   summary.added = Math.max(0, Math.min(summary.pinterest, queries.totals().requests - before));
   if (failure) throw failure;
+  store.imports.note({ sha256, label: options.label, entries: summary.entries, time: options.now ?? Date.now() });
   return summary;
 }
 
@@ -241,6 +246,13 @@ class EntryFailure extends Error {
   ) {
     super(message, { cause });
   }
+}
+
+/** SHA-256 of a file, read as a stream (a HAR may be hundreds of MB). */
+async function hashFile(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>) hash.update(chunk);
+  return hash.digest('hex');
 }
 
 /** Whether a HAR flow id is already stored (looked up among the rows at its millisecond). */

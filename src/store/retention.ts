@@ -7,6 +7,7 @@
  * or everything, with secure_delete on so the freed pages are overwritten.
  */
 import type { Database } from './db.js';
+import { importLedger } from './imports.js';
 import { dayKey, startOfDay } from './days.js';
 
 /** How many rows a prune or purge removed. */
@@ -42,6 +43,8 @@ export function purge(db: Database, options: PurgeOptions): PruneReport {
   db.pragma('secure_delete = ON');
   const cutoff = options.all ? Number.MAX_SAFE_INTEGER : startOfDay(options.before.getTime());
   const report = options.all ? removeAll(db) : removeBefore(db, cutoff, true);
+  // After forgetting everything, a HAR file imported before may be imported (and counted) again.
+  if (options.all) importLedger(db).clear();
   try {
     // Move the overwritten pages out of the WAL into the main file; best effort (a reader may hold it).
     db.pragma('wal_checkpoint(TRUNCATE)');

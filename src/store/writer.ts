@@ -14,6 +14,7 @@ import { openDatabase, type Database } from './db.js';
 import { dayKey } from './days.js';
 import { messageOf } from './errors.js';
 import { prune, purge, type PruneReport, type PurgeOptions } from './retention.js';
+import { importLedger, type ImportLedger } from './imports.js';
 import { toOutcomeColumns, toPending, type OutcomeColumns, type PendingRequest } from './rows.js';
 import { createSettingsHandle, type SettingsHandle } from './settings.js';
 
@@ -74,6 +75,8 @@ export interface Store {
   prune(): PruneReport | null;
   /** Flushes, then forgets data at the user's request (the dashboard's purge). */
   purge(options: PurgeOptions): PruneReport;
+  /** HAR files imported whole, so a re-import counts its visits once. */
+  readonly imports: ImportLedger;
 }
 
 const MAX_WAITING = 10_000;
@@ -108,6 +111,7 @@ class BatchingStore implements Store {
   readonly path: string;
   readonly settings: SettingsHandle;
   readonly #db: Database;
+  readonly imports: ImportLedger;
   readonly #stmts: WriteStatements;
   readonly #opts: Required<Pick<StoreOptions, 'flushIntervalMs' | 'maxBatch' | 'maxPending'>>;
   readonly #now: () => number;
@@ -133,6 +137,7 @@ class BatchingStore implements Store {
   constructor(db: Database, options: StoreOptions) {
     this.path = options.path;
     this.#db = db;
+    this.imports = importLedger(db);
     this.#stmts = prepareWriteStatements(db);
     this.#opts = {
       flushIntervalMs: options.flushIntervalMs ?? 100,

@@ -72,6 +72,24 @@ describe('importHar', () => {
     expect(after.visited).toEqual(before.visited);
   });
 
+  test('a file without any Pinterest request counts its visits once, and again after purge --all', async () => {
+    const others = shopSession().filter((e) => !/pinterest|pinimg/.test(JSON.stringify(e)));
+    expect(others.length).toBeGreaterThan(0);
+    writeHarFile(opts.file, others);
+    const first = await importHar(opts);
+    expect(first).toMatchObject({ pinterest: 0, visitsAlreadyCounted: false });
+    const visits = read().visited;
+    const again = await importHar(opts);
+    expect(again.visitsAlreadyCounted).toBe(true);
+    expect(read().visited).toEqual(visits);
+    const { createStore } = await import('../../src/store/writer.js');
+    const store = createStore({ path: opts.dbPath });
+    store.purge({ all: true });
+    store.close();
+    expect((await importHar(opts)).visitsAlreadyCounted).toBe(false);
+    expect(read().visited).toEqual(visits);
+  });
+
   test('a truncated file: the error names the entry and its URL, the entries before it are kept', async () => {
     const text = harText(shopSession());
     const cut = text.indexOf('"https://i.pinimg.com/236x/ab/cd/ef.jpg"') + 60;
