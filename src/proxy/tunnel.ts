@@ -57,7 +57,9 @@ export function openTunnel(client: Duplex, head: Buffer, target: TunnelTarget, r
   upstream.once('connect', () => {
     established = true;
     upstream.setTimeout(opts.idleTimeoutMs);
+    // Small writes (TLS records, HTTP heads) go out at once on both sides: no Nagle delay.
     upstream.setNoDelay(true);
+    if ('setNoDelay' in client && typeof client.setNoDelay === 'function') client.setNoDelay(true);
     client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
     if (head.length > 0) upstream.write(head);
     client.pipe(upstream);
