@@ -117,6 +117,12 @@ function decideParty(
     if (endpointCategory !== 'first-party') reasons.push(`Counted as first-party, not ${endpointCategory}.`);
     return { category: 'first-party', thirdParty: false };
   }
+  if (endpointCategory === 'widget' && isUserNavigation(observation)) {
+    // The person clicked (a Save button opens pin/create as a top-level window): their own use of
+    // Pinterest, which blocking must not break. The page it names is still recorded.
+    reasons.push(`Opened by the user's own click${attribution.page.site ? ` on ${attribution.page.site}` : ''} (Sec-Fetch-User): counted as the user's own use of Pinterest.`);
+    return { category: 'first-party', thirdParty: false };
+  }
   if (endpointCategory === 'first-party' && attribution.thirdPartyPage) {
     if (isNavigation(observation)) {
       reasons.push(`A navigation to Pinterest from ${attribution.page.site ?? 'another page'}: the user's own visit.`);
@@ -159,6 +165,12 @@ function tagReasons(tag: NonNullable<Finding['tag']>): string[] {
   if (order.length > 0) out.push(`Order details went along: ${order.join(', ')}.`);
   if (tag.partner !== null) out.push(`Sent through the ${tag.partner} integration.`);
   return out;
+}
+
+/** A top-level navigation the browser says the user activated (a click, not a script). */
+function isUserNavigation(observation: Observation): boolean {
+  const h = observation.headers;
+  return h['sec-fetch-user'] === '?1' && h['sec-fetch-mode']?.toLowerCase() === 'navigate' && (h['sec-fetch-dest'] ?? 'document').toLowerCase() === 'document';
 }
 
 /** A top-level navigation, or a plain GET without Fetch metadata (old clients, command lines). */

@@ -88,6 +88,17 @@ describe("Pinterest's own frames and pages", () => {
     expect(f.page.site).toBe('blog.example');
   });
 
+  test('a Save popup the user clicked open is the user\'s own use; the page it names is kept', () => {
+    const url = 'https://www.pinterest.com/pin/create/button/?url=https%3A%2F%2Fblog.example%2Fpost&media=https%3A%2F%2Fblog.example%2Fa.jpg';
+    const nav = { referer: 'https://blog.example/post', 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' };
+    const clicked = run({ url, headers: { ...nav, 'sec-fetch-user': '?1' } });
+    expect(clicked).toMatchObject({ category: 'first-party', thirdParty: false, page: { site: 'blog.example', url: 'https://blog.example/post' } });
+    expect(clicked.reasons.join(' ')).toMatch(/user's own click on blog\.example/);
+    // Opened by a script (no user activation), or fetched: still a widget of the page.
+    expect(run({ url, headers: nav })).toMatchObject({ category: 'widget', thirdParty: true });
+    expect(run({ url, headers: { ...nav, 'sec-fetch-user': '?1', 'sec-fetch-mode': 'cors', 'sec-fetch-dest': 'empty' } })).toMatchObject({ category: 'widget' });
+  });
+
   test('a third-party page fetching a www.pinterest.com resource is a widget', () => {
     const f = run({
       url: 'https://www.pinterest.com/resource/x',
