@@ -175,3 +175,39 @@ describe('pinaudit pac and purge', () => {
     expect(done.code).toBe(0);
   });
 });
+
+describe('a database pinaudit cannot use', () => {
+  async function startOnce(name: string): Promise<void> {
+    const p = spawnCli(['start', '--proxy-port', '0', '--log-level', 'warn', ...dirs(name)]);
+    await p.waitFor(/Press Ctrl\+C/);
+    p.child.kill('SIGTERM');
+    await p.exited;
+  }
+
+  test('a database made by a newer pinaudit: one clear line, exit 1, the file untouched', async () => {
+    await startOnce('newer');
+    const path = join(root, 'newer', 'data', 'pinaudit.db');
+    const { openRawConnection } = await import('../../src/store/db.js');
+    const db = openRawConnection(path);
+    db.prepare('INSERT INTO schema_migrations (id, name, checksum, applied_at) VALUES (?, ?, ?, ?)').run(999, '999-future.sql', 'x', Date.now());
+    db.close();
+    const { readFileSync } = await import('node:fs');
+    const before = readFileSync(path);
+    const r = await runCli(['start', '--proxy-port', '0', ...dirs('newer')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/newer/i);
+    expect(readFileSync(path).equals(before)).toBe(true);
+  });
+
+  test('a file that is not a database: one clear line, exit 1', async () => {
+    const dataDir = join(root, 'corrupt', 'data');
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(join(dataDir, 'pinaudit.db'), 'this is not a SQLite database, just text'.repeat(100));
+    const r = await runCli(['start', '--proxy-port', '0', ...dirs('corrupt')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/database/i);
+  });
+});
