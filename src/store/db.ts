@@ -93,7 +93,7 @@ function toStoreError(err: unknown, path: string): StoreError {
     return new StoreError(
       'DB_CORRUPT',
       `${path} is not a pinaudit database (or it is damaged): ${messageOf(err)}. ` +
-        'Move it aside or pass another --db path.',
+        'Move it aside, or choose another --data-dir.',
       { cause: err },
     );
   }

@@ -148,7 +148,7 @@ function verify(applied: readonly AppliedRow[], files: readonly Migration[]): vo
       throw new StoreError(
         'DB_NEWER',
         `the database was upgraded by a newer pinaudit (it has migration ${row.name}, unknown here). ` +
-          'Update pinaudit, or use another --db path.',
+          'Update pinaudit, or choose another --data-dir.',
       );
     }
     if (file.checksum !== row.checksum) {
