@@ -2,32 +2,15 @@
  * Factories for policy tests: real captured requests from the shared fixture file, classified by
  * the real classifier, and request parts in the shape `stripRequest` takes.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { buildObservation, classify, createFingerprinter } from '../../src/classify/index.js';
 import type { Finding, Observation } from '../../src/types.js';
+import { loadFixtures as fixtureList, type FixtureLine } from '../classify/helpers.js';
 
-export interface FixtureLine {
-  id: string;
-  method: string;
-  url: string;
-  headers?: Record<string, string>;
-  body?: string;
-}
+export type { FixtureLine };
 
-// The capture file is copied into tests/fixtures; the shared original is the fallback.
-const CANDIDATES = [
-  new URL('../fixtures/pinterest-requests.jsonl', import.meta.url),
-  new URL('../../../shared/fixtures/pinterest-requests.jsonl', import.meta.url),
-];
-
+/** The capture file's lines by id (the one copy in tests/fixtures, read by the classify helpers). */
 export function loadFixtures(): Map<string, FixtureLine> {
-  const file = CANDIDATES.find((candidate) => existsSync(candidate));
-  if (file === undefined) throw new Error('pinterest-requests.jsonl not found');
-  const lines = readFileSync(file, 'utf8').split('\n').filter((line) => line.trim() !== '');
-  return new Map(lines.map((line) => {
-    const parsed = JSON.parse(line) as FixtureLine;
-    return [parsed.id, parsed];
-  }));
+  return new Map(fixtureList().map((line) => [line.id, line]));
 }
 
 /** One fixture line by id; throws when the file no longer has it. */
