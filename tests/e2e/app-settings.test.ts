@@ -4,43 +4,36 @@
  * very next request through the proxy blocked.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { makeTestPki, type TestPki } from '../../bench/test-pki.js';
-import { launchThroughProxy, shouldSkipBrowserTests, type TestBrowser } from '../helpers/chromium.js';
-import { startTestProxy, type TestProxy } from '../helpers/proxy.js';
-import { startHttpsUpstream, startHttpUpstream, type Upstream } from '../helpers/upstream.js';
+import { shouldSkipBrowserTests, type TestBrowser } from '../helpers/chromium.js';
+import type { TestProxy } from '../helpers/proxy.js';
+import { startScenario, type Scenario } from '../helpers/scenario.js';
+import type { Upstream } from '../helpers/upstream.js';
 
 const skip = shouldSkipBrowserTests();
 const GIF = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
 
 describe.skipIf(skip)('settings on the dashboard drive the proxy', () => {
-  let pki: TestPki;
+  let scenario: Scenario;
   let pinterest: Upstream;
-  let site: Upstream;
   let app: TestProxy;
   let browser: TestBrowser;
 
   beforeAll(async () => {
-    pki = makeTestPki();
-    pinterest = await startHttpsUpstream(pki.server(['ct.pinterest.com']), (_req, res) => {
-      res.writeHead(200, { 'content-type': 'image/gif' });
-      res.end(GIF);
+    scenario = await startScenario({
+      pinterest: (_req, res) => {
+        res.writeHead(200, { 'content-type': 'image/gif' });
+        res.end(GIF);
+      },
+      site: (_req, res) => {
+        res.writeHead(200, { 'content-type': 'text/html' });
+        res.end('<!doctype html><img id="px" src="https://ct.pinterest.com/v3/?tid=2612345678901&event=pagevisit&noscript=1"><p id="done">ok</p>');
+      },
     });
-    site = await startHttpUpstream((_req, res) => {
-      res.writeHead(200, { 'content-type': 'text/html' });
-      res.end('<!doctype html><img id="px" src="https://ct.pinterest.com/v3/?tid=2612345678901&event=pagevisit&noscript=1"><p id="done">ok</p>');
-    });
-    app = await startTestProxy({
-      'upstream-ca': pki.caPath,
-      'host-resolver-rules': `MAP *.pinterest.com 127.0.0.1:${pinterest.port}, MAP shop.test 127.0.0.1:${site.port}`,
-    });
-    browser = await launchThroughProxy(app.port, app.caPem);
+    ({ pinterest, proxy: app, browser } = scenario);
   }, 60_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-    await Promise.all([pinterest?.close(), site?.close()]);
-    pki?.cleanup();
+    await scenario?.close();
   });
 
   async function visitShop(): Promise<void> {

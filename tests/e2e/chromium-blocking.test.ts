@@ -5,10 +5,10 @@
  * fake Pinterest sees no tag requests.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { makeTestPki, type TestPki } from '../../bench/test-pki.js';
-import { launchThroughProxy, shouldSkipBrowserTests, type TestBrowser } from '../helpers/chromium.js';
-import { startTestProxy, type TestProxy } from '../helpers/proxy.js';
-import { startHttpsUpstream, startHttpUpstream, type Upstream } from '../helpers/upstream.js';
+import { shouldSkipBrowserTests, type TestBrowser } from '../helpers/chromium.js';
+import type { TestProxy } from '../helpers/proxy.js';
+import { startScenario, type Scenario } from '../helpers/scenario.js';
+import type { Upstream } from '../helpers/upstream.js';
 
 const skip = shouldSkipBrowserTests();
 
@@ -37,43 +37,36 @@ const PINIT_JS = `window.__pinitRan=true;new Image().src='https://log.pinterest.
 const GIF = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
 
 describe.skipIf(skip)('Chromium page with a blocked Pinterest', () => {
-  let pki: TestPki;
+  let scenario: Scenario;
   let pinterest: Upstream;
-  let site: Upstream;
   let proxy: TestProxy;
   let browser: TestBrowser;
 
   beforeAll(async () => {
-    pki = makeTestPki();
-    pinterest = await startHttpsUpstream(pki.server(['*.pinterest.com', 's.pinimg.com', 'i.pinimg.com']), (req, res) => {
-      const url = req.url ?? '/';
-      if (url.startsWith('/ct/core.js')) {
-        res.writeHead(200, { 'content-type': 'application/javascript' });
-        res.end(CORE_JS);
-      } else if (url.startsWith('/js/pinit')) {
-        res.writeHead(200, { 'content-type': 'application/javascript' });
-        res.end(PINIT_JS);
-      } else {
-        res.writeHead(200, { 'content-type': 'image/gif' });
-        res.end(GIF);
-      }
+    scenario = await startScenario({
+      pinterest: (req, res) => {
+        const url = req.url ?? '/';
+        if (url.startsWith('/ct/core.js')) {
+          res.writeHead(200, { 'content-type': 'application/javascript' });
+          res.end(CORE_JS);
+        } else if (url.startsWith('/js/pinit')) {
+          res.writeHead(200, { 'content-type': 'application/javascript' });
+          res.end(PINIT_JS);
+        } else {
+          res.writeHead(200, { 'content-type': 'image/gif' });
+          res.end(GIF);
+        }
+      },
+      site: (_req, res) => {
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+        res.end(PAGE);
+      },
     });
-    site = await startHttpUpstream((_req, res) => {
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      res.end(PAGE);
-    });
-    proxy = await startTestProxy({
-      'upstream-ca': pki.caPath,
-      'host-resolver-rules': `MAP *.pinterest.com 127.0.0.1:${pinterest.port}, MAP *.pinimg.com 127.0.0.1:${pinterest.port}, MAP shop.test 127.0.0.1:${site.port}`,
-    });
-    browser = await launchThroughProxy(proxy.port, proxy.caPem);
+    ({ pinterest, proxy, browser } = scenario);
   }, 60_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await proxy?.close();
-    await Promise.all([pinterest?.close(), site?.close()]);
-    pki?.cleanup();
+    await scenario?.close();
   });
 
   async function load(): Promise<{ consoleErrors: string[]; pageErrors: string[]; ready: string | undefined; pinWidth: number }> {

@@ -8,12 +8,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { makeTestPki, type TestPki } from '../../bench/test-pki.js';
 import { openQueries, type RequestRow } from '../../src/store/queries.js';
-import { launchThroughProxy, shouldSkipBrowserTests, type TestBrowser } from '../helpers/chromium.js';
+import { shouldSkipBrowserTests, type TestBrowser } from '../helpers/chromium.js';
 import { runCli } from '../helpers/cli.js';
-import { startTestProxy, type TestProxy } from '../helpers/proxy.js';
-import { startHttpsUpstream, startHttpUpstream, type Upstream } from '../helpers/upstream.js';
+import type { TestProxy } from '../helpers/proxy.js';
+import { startScenario, type Scenario } from '../helpers/scenario.js';
 
 const skip = shouldSkipBrowserTests();
 
@@ -62,37 +61,29 @@ function rowsOf(dataDir: string): RequestRow[] {
 }
 
 describe.skipIf(skip)('a HAR recorded by Chromium through the proxy', () => {
-  let pki: TestPki;
-  let pinterest: Upstream;
-  let site: Upstream;
+  let scenario: Scenario;
   let proxy: TestProxy;
   let browser: TestBrowser;
   let work: string;
 
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'pinaudit-har-e2e-'));
-    pki = makeTestPki();
-    pinterest = await startHttpsUpstream(pki.server(['*.pinterest.com', 's.pinimg.com', 'i.pinimg.com']), (req, res) => {
-      const url = req.url ?? '/';
-      const cookie = '_pinterest_ct_ua=TWc9PSZ0ZXN0; Path=/; Domain=pinterest.com; Secure; SameSite=None';
-      if (url.startsWith('/ct/core.js')) res.writeHead(200, { 'content-type': 'application/javascript', 'access-control-allow-origin': '*' }).end(CORE_JS);
-      else if (url.startsWith('/js/pinit')) res.writeHead(200, { 'content-type': 'application/javascript' }).end(PINIT_JS);
-      else if (url.startsWith('/user/')) res.writeHead(200, { 'content-type': 'text/plain', 'access-control-allow-origin': 'http://shop.test', 'set-cookie': cookie }).end('ok');
-      else res.writeHead(200, { 'content-type': 'image/gif', 'set-cookie': cookie }).end(GIF);
+    scenario = await startScenario({
+      pinterest: (req, res) => {
+        const url = req.url ?? '/';
+        const cookie = '_pinterest_ct_ua=TWc9PSZ0ZXN0; Path=/; Domain=pinterest.com; Secure; SameSite=None';
+        if (url.startsWith('/ct/core.js')) res.writeHead(200, { 'content-type': 'application/javascript', 'access-control-allow-origin': '*' }).end(CORE_JS);
+        else if (url.startsWith('/js/pinit')) res.writeHead(200, { 'content-type': 'application/javascript' }).end(PINIT_JS);
+        else if (url.startsWith('/user/')) res.writeHead(200, { 'content-type': 'text/plain', 'access-control-allow-origin': 'http://shop.test', 'set-cookie': cookie }).end('ok');
+        else res.writeHead(200, { 'content-type': 'image/gif', 'set-cookie': cookie }).end(GIF);
+      },
+      site: (_req, res) => res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(PAGE),
     });
-    site = await startHttpUpstream((_req, res) => res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(PAGE));
-    proxy = await startTestProxy({
-      'upstream-ca': pki.caPath,
-      'host-resolver-rules': `MAP *.pinterest.com 127.0.0.1:${pinterest.port}, MAP *.pinimg.com 127.0.0.1:${pinterest.port}, MAP shop.test 127.0.0.1:${site.port}`,
-    });
-    browser = await launchThroughProxy(proxy.port, proxy.caPem);
+    ({ proxy, browser } = scenario);
   }, 60_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await proxy?.close();
-    await Promise.all([pinterest?.close(), site?.close()]);
-    pki?.cleanup();
+    await scenario?.close();
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
