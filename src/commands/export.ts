@@ -5,13 +5,14 @@
  * 1 no database / write failure, 2 usage.
  */
 import { once } from 'node:events';
-import { createWriteStream, existsSync, renameSync, rmSync } from 'node:fs';
+import { createWriteStream, renameSync, rmSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { exitCodeOf, messageOf, PinauditError } from '../errors.js';
 import { CSV_SCHEMA_VERSION, writeCsv } from '../export/csv.js';
 import { nextDay } from '../store/days.js';
-import { openQueries, type RequestFilter } from '../store/queries.js';
+import type { RequestFilter } from '../store/queries.js';
+import { withQueries } from './database.js';
 import type { Action, Category } from '../types.js';
 import type { CommandIo } from './import.js';
 
@@ -60,9 +61,7 @@ export async function exportCommand(argv: string[], io: CommandIo, dbPath: strin
       io.stdout(EXPORT_HELP);
       return 0;
     }
-    if (!existsSync(dbPath)) throw noDatabase(dbPath);
-    const queries = openQueries(dbPath);
-    try {
+    return await withQueries(dbPath, async (queries) => {
       if (args.out === null) {
         await stream(queries.iterate(args.filter), stdout, args.redact);
         return 0;
@@ -81,9 +80,7 @@ export async function exportCommand(argv: string[], io: CommandIo, dbPath: strin
         throw new PinauditError('FILE_UNREADABLE', `cannot write ${args.out}: ${messageOf(err)}`, { cause: err });
       }
       return 0;
-    } finally {
-      queries.close();
-    }
+    });
   } catch (err: unknown) {
     // A reader that went away (`| head`) is not a failure.
     if ((err as NodeJS.ErrnoException | null)?.code === 'EPIPE') return 0;
@@ -196,10 +193,3 @@ export function parseWhen(text: string, flag: string, end = flag === 'to'): numb
   throw new PinauditError('USAGE', `--${flag} must be a date (2025-06-01) or an ISO 8601 time (2025-06-01T14:00:00Z), not ${JSON.stringify(text)}`);
 }
 
-/** The error for a data directory with nothing recorded yet. */
-export function noDatabase(dbPath: string): PinauditError {
-  return new PinauditError(
-    'FILE_UNREADABLE',
-    `no pinaudit database at ${dbPath}: nothing recorded yet (run pinaudit start, or pinaudit import FILE.har; --data-dir picks another folder)`,
-  );
-}

@@ -5,12 +5,12 @@
  * of control characters (page URLs are written by websites); `--json` prints {@link Report}.
  * Exit codes: 0 printed, 1 no database, 2 usage.
  */
-import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { exitCodeOf, messageOf, PinauditError } from '../errors.js';
-import { openQueries, type Queries, type RangeFilter, type Totals } from '../store/queries.js';
+import type { Queries, RangeFilter, Totals } from '../store/queries.js';
 import type { IdentifierKind } from '../types.js';
-import { noDatabase, parseWhen } from './export.js';
+import { parseWhen } from './export.js';
+import { withQueries } from './database.js';
 import type { CommandIo } from './import.js';
 
 /** Version of the `--json` shape; fields are only added within a version. */
@@ -66,15 +66,11 @@ export async function reportCommand(argv: string[], io: CommandIo, dbPath: strin
       io.stdout(REPORT_HELP);
       return 0;
     }
-    if (!existsSync(dbPath)) throw noDatabase(dbPath);
-    const queries = openQueries(dbPath);
-    try {
+    return await withQueries(dbPath, (queries) => {
       const report = buildReport(queries, { from: args.from }, args.since, args.limit, options.now ?? Date.now());
       io.stdout(args.json ? `${JSON.stringify(report, null, 2)}\n` : renderReport(report, options.columns ?? null));
       return 0;
-    } finally {
-      queries.close();
-    }
+    });
   } catch (err: unknown) {
     io.stderr(`pinaudit report: ${messageOf(err)}\n`);
     if (err instanceof PinauditError && err.code === 'USAGE') io.stderr('See pinaudit report --help.\n');
