@@ -2,6 +2,7 @@
  * The composition root: CA → data directory → pipeline → proxy, and their ordered shutdown. The
  * order of the pipeline's stages is written here, in one list.
  */
+import { adviceStage } from './advice/stage.js';
 import { Authority, type CaSummary } from './ca/authority.js';
 import { classifyStage, createFingerprinter, loadOrCreateSecret } from './classify/index.js';
 import type { Config } from './config.js';
@@ -68,7 +69,7 @@ export async function startApp(config: Config, log: Logger, options: AppOptions 
   const stages: Stage[] = [
     classifyStage({ fingerprint }),
     policyStage(policy),
-    ...(config.record ? [recordStage(store)] : []),
+    ...(config.record ? [recordStage(store), adviceStage({ fingerprint, record: (r) => store.recordSwitches(r) })] : []),
     // Last: a finding is queued for the database before the live view shows it.
     liveStage(live),
     ...(options.extraStages ?? []),

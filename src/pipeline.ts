@@ -19,6 +19,29 @@ export interface Flow {
    * observed one. Computed in the pipeline, before recording, so what was withheld is recorded.
    */
   forward?: ForwardRequest | null;
+  /**
+   * Set by a stage's `request` hook that needs the upstream's answer to this flow (its status,
+   * headers and at most RESPONSE_LIMIT bytes of its body, as sent): only then does the proxy keep
+   * a copy and call the `response` hooks. Left false, an answer is relayed without a copy.
+   */
+  wantsResponse?: boolean;
+}
+
+/** Largest part of an upstream answer's body kept for the `response` hook (as sent, compressed or not). */
+export const RESPONSE_LIMIT = 256 * 1024;
+
+/** The head of an upstream answer, as the `response` hook sees it. */
+export interface ResponseHead {
+  status: number;
+  /** Header names in lower case; repeated headers joined with `, `. */
+  headers: Readonly<Record<string, string>>;
+}
+
+/** The body of an upstream answer as it came off the wire (still compressed), bounded. */
+export interface ResponseBody {
+  bytes: Buffer;
+  /** True when the answer was longer than what was kept. */
+  truncated: boolean;
 }
 
 /** A rewritten request for the upstream (absolute URL, header record, whole body). */
@@ -43,6 +66,11 @@ export interface Stage {
   readonly name: string;
   /** A Pinterest request head arrived. Synchronous: nothing here may wait for I/O. */
   request?(flow: Flow): void;
+  /**
+   * The upstream's answer has been read whole (or up to its bound), for flows that asked for it
+   * with `wantsResponse`. At most once per flow; never for blocked or failed flows.
+   */
+  response?(flow: Flow, head: ResponseHead, body: ResponseBody): void;
   /** The flow ended: upstream response finished, blocked locally, or failed. Called once. */
   complete?(flow: Flow, outcome: Outcome): void;
   /** A non-Pinterest CONNECT was tunnelled, or a plain-HTTP request to another host passed. */
@@ -63,7 +91,7 @@ export class Pipeline {
 
   /** Starts a flow and runs every stage's `request` hook. */
   request(observation: Observation): Flow {
-    const flow: Flow = { observation, finding: null, decision: null, forward: null };
+    const flow: Flow = { observation, finding: null, decision: null, forward: null, wantsResponse: false };
     for (const stage of this.#stages) {
       if (!stage.request) continue;
       try {
@@ -73,6 +101,18 @@ export class Pipeline {
       }
     }
     return flow;
+  }
+
+  /** Runs every stage's `response` hook (only for flows that asked for the answer). */
+  response(flow: Flow, head: ResponseHead, body: ResponseBody): void {
+    for (const stage of this.#stages) {
+      if (!stage.response) continue;
+      try {
+        stage.response(flow, head, body);
+      } catch (err) {
+        this.#onError(stage.name, 'response', flow.observation.id, err);
+      }
+    }
   }
 
   complete(flow: Flow, outcome: Outcome): void {

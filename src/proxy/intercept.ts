@@ -15,6 +15,7 @@ import { BODY_LIMIT, type Observation, type Outcome } from '../types.js';
 import { errorKindOf, sendPage, sendUpstreamError } from './error-page.js';
 import { formatHostPort, parseHostPort, type HostPort } from './hosts.js';
 import { resolveUpstream, type ResolverRule } from './resolver.js';
+import { tapResponse } from './response-tap.js';
 
 /** Headers that describe one hop, not the message (RFC 9110 §7.6.1), plus proxy credentials. */
 const HOP_BY_HOP = new Set([
@@ -243,6 +244,7 @@ function forward(
   });
   upstreamReq.once('response', (upstreamRes) => {
     try {
+      tapResponse(deps.pipeline, flow, upstreamRes);
       relayResponse(req, res, upstreamRes, rewrite !== null, complete);
     } catch (err) {
       upstreamRes.destroy();

@@ -2,7 +2,8 @@
  * Retention and purge. Pruning removes raw rows (requests, their identifier links and line items,
  * the per-day identifier and page tables, and identifiers and pages nobody refers to any more)
  * older than the retention period, and keeps the roll-ups (daily_rollup, daily_totals, site_days,
- * hourly_totals, site_detail_days) and tunnel counts. Purge is the
+ * hourly_totals, site_detail_days), tunnel counts and the history of the person's privacy switches
+ * (account_switches: a few rows, no browsing, and what "since when" is read from). Purge is the
  * user's explicit "forget": it removes everything before a date (roll-ups and tunnel counts too),
  * or everything, with secure_delete on so the freed pages are overwritten.
  */
@@ -75,6 +76,7 @@ function removeBefore(db: Database, cutoff: number, includeRollups: boolean): Pr
       db.prepare('DELETE FROM site_detail_days WHERE day < ?').run(day);
       db.prepare('DELETE FROM hourly_totals WHERE hour < ?').run(cutoff);
       report.tunnels = db.prepare('DELETE FROM tunnel_days WHERE day < ?').run(day).changes;
+      db.prepare('DELETE FROM account_switches WHERE time < ?').run(cutoff);
     }
     removeOrphans(db, report);
   }).immediate();
@@ -98,6 +100,7 @@ function removeAll(db: Database): PruneReport {
     report.rollups = db.prepare('DELETE FROM daily_rollup').run().changes;
     db.exec('DELETE FROM daily_totals; DELETE FROM site_days; DELETE FROM hourly_totals; DELETE FROM site_detail_days');
     report.tunnels = db.prepare('DELETE FROM tunnel_days').run().changes;
+    db.exec('DELETE FROM account_switches');
   }).immediate();
   return report;
 }

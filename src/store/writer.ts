@@ -17,6 +17,7 @@ import { prune, purge, type PruneReport, type PurgeOptions } from './retention.j
 import { importLedger, type ImportLedger } from './imports.js';
 import { toOutcomeColumns, toPending, type OutcomeColumns, type PendingRequest } from './rows.js';
 import { createSettingsHandle, type SettingsHandle } from './settings.js';
+import { prepareSwitchInsert, writeSwitches, type SwitchRecord } from './switches.js';
 
 export type { SettingsHandle } from './settings.js';
 import { prepareWriteStatements, writeBatch, type BatchInsert, type WriteStatements } from './write-batch.js';
@@ -63,6 +64,8 @@ export interface Store {
   record(flow: Flow): void;
   /** Queues the outcome of a recorded flow (also when it arrives before its row is written). */
   complete(flowId: string, outcome: Outcome): void;
+  /** Queues the person's privacy switches one exchange showed (migration 008). Never throws. */
+  recordSwitches(readings: readonly SwitchRecord[]): void;
   /** Counts a blind tunnel (site per day only), unless tunnel counting is off. */
   tunnel(event: TunnelEvent): void;
   /** Writes everything queued now, in one transaction. On failure keeps the rows (see health). */
@@ -121,6 +124,8 @@ class BatchingStore implements Store {
   #inserts: PendingRequest[] = [];
   #completions: Array<{ flowId: string; outcome: OutcomeColumns }> = [];
   #tunnels = new Map<string, { day: string; site: string; count: number }>();
+  #switches: SwitchRecord[] = [];
+  readonly #switchInsert: ReturnType<typeof prepareSwitchInsert>;
   /** Flows queued but not yet written (to refuse a second row for the same flow). */
   readonly #queued = new Set<string>();
   /** Written flows still waiting for their outcome → row id. */
@@ -139,6 +144,7 @@ class BatchingStore implements Store {
     this.#db = db;
     this.imports = importLedger(db);
     this.#stmts = prepareWriteStatements(db);
+    this.#switchInsert = prepareSwitchInsert(db);
     this.#opts = {
       flushIntervalMs: options.flushIntervalMs ?? 100,
       maxBatch: options.maxBatch ?? 500,
@@ -185,6 +191,16 @@ class BatchingStore implements Store {
     this.#schedule();
   }
 
+  recordSwitches(readings: readonly SwitchRecord[]): void {
+    if (this.#closed || readings.length === 0) return;
+    if (this.#switches.length >= this.#opts.maxPending) {
+      this.#dropped += readings.length;
+      return;
+    }
+    this.#switches.push(...readings);
+    this.#schedule();
+  }
+
   tunnel(event: TunnelEvent): void {
     if (this.#closed || event.site === null) return;
     if (!(this.#countTunnels ?? this.settings.get().tunnelCounting)) return;
@@ -197,7 +213,8 @@ class BatchingStore implements Store {
   }
 
   flush(): void {
-    if (this.#inserts.length === 0 && this.#completions.length === 0 && this.#tunnels.size === 0) return;
+    if (this.#inserts.length === 0 && this.#completions.length === 0 && this.#tunnels.size === 0 && this.#switches.length === 0) return;
+    const switches = this.#switches;
     const inserts = this.#inserts;
     const completions = this.#completions;
     const byFlow = new Map<string, OutcomeColumns>();
@@ -217,9 +234,11 @@ class BatchingStore implements Store {
     }
     let rowIds: Array<number | null>;
     try {
-      rowIds = this.#db.transaction(() =>
-        writeBatch(this.#stmts, { inserts: batchInserts, updates, tunnels: [...this.#tunnels.values()] }),
-      ).immediate();
+      rowIds = this.#db.transaction(() => {
+        const ids = writeBatch(this.#stmts, { inserts: batchInserts, updates, tunnels: [...this.#tunnels.values()] });
+        writeSwitches(this.#switchInsert, switches);
+        return ids;
+      }).immediate();
     } catch (err: unknown) {
       this.#lastError = messageOf(err);
       return;
@@ -239,6 +258,7 @@ class BatchingStore implements Store {
     this.#inserts = [];
     this.#completions = [];
     this.#tunnels = new Map();
+    this.#switches = [];
     this.#lastError = null;
   }
 
@@ -263,7 +283,7 @@ class BatchingStore implements Store {
 
   health(): StoreHealth {
     return {
-      pending: this.#inserts.length + this.#completions.length + this.#tunnels.size,
+      pending: this.#inserts.length + this.#completions.length + this.#tunnels.size + this.#switches.length,
       lastError: this.#lastError,
       dropped: this.#dropped,
     };
