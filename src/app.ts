@@ -41,7 +41,7 @@ export function databasePath(config: Pick<Config, 'dataDir'>): string {
   return join(config.dataDir, 'pinaudit.db');
 }
 
-export function openAuthority(config: Config): Promise<Authority> {
+export function openAuthority(config: Pick<Config, 'caDir'>): Promise<Authority> {
   return Authority.open(config.caDir, { permitted: PERMITTED_NAMES });
 }
 

@@ -43,7 +43,7 @@ export { BLOCK_MODES, type BlockMode };
 
 type Kind = 'port' | 'host' | 'path' | 'bool' | 'ms' | 'level' | 'rules' | 'file' | 'mode?' | 'days?' | 'bool?';
 
-interface OptionSpec {
+export interface OptionSpec {
   flag: string;
   key: keyof Config;
   kind: Kind;
@@ -136,15 +136,18 @@ function convert(spec: OptionSpec, raw: string, cwd: string): unknown {
 
 /**
  * Builds the configuration from parsed flags (`{ 'proxy-port': '9000' }`) and the environment.
- * Unknown flags are the CLI's concern; this validates values.
+ * Unknown flags are the CLI's concern; this validates values. `specs` narrows it to the options one
+ * command takes (the result then holds only those), so a variable meant for another command
+ * cannot fail this one.
  */
 export function loadConfig(
   flags: Readonly<Record<string, string | boolean | undefined>>,
   env: Readonly<Record<string, string | undefined>>,
   cwd: string = process.cwd(),
+  specs: readonly OptionSpec[] = OPTIONS,
 ): Config {
   const out: Record<string, unknown> = {};
-  for (const spec of OPTIONS) {
+  for (const spec of specs) {
     const fromFlag = flags[spec.flag];
     const raw =
       fromFlag === undefined ? (env[envName(spec.flag)] ?? spec.default) : fromFlag === true ? 'true' : String(fromFlag);
@@ -152,7 +155,7 @@ export function loadConfig(
     if (spec.kind === 'rules') out.hostResolverRulesText = raw;
   }
   const config = out as unknown as Config;
-  if (!isLoopbackName(config.listenHost) && !config.allowLan) {
+  if ('listenHost' in out && !isLoopbackName(config.listenHost) && !config.allowLan) {
     throw new PinauditError(
       'CONFIG',
       `--listen-host: ${config.listenHost} is not a loopback address; add --allow-lan to accept connections from other machines`,

@@ -39,12 +39,17 @@ export function messageOf(err: unknown): string {
   return String(err);
 }
 
-/** Exit code for anything thrown: coded errors map through the table, the rest are runtime failures. */
-export function exitCodeOf(err: unknown): number {
-  if (err instanceof PinauditError) return err.exitCode;
+/** The table's code of anything thrown, or null when it carries none. */
+export function errorCodeOf(err: unknown): ErrorCode | null {
   if (typeof err === 'object' && err !== null && 'code' in err) {
     const code = (err as { code: unknown }).code;
-    if (typeof code === 'string' && code in ERROR_CODES) return ERROR_CODES[code as ErrorCode].exit;
+    if (typeof code === 'string' && Object.hasOwn(ERROR_CODES, code)) return code as ErrorCode;
   }
-  return 1;
+  return null;
+}
+
+/** Exit code for anything thrown: coded errors map through the table, the rest are runtime failures. */
+export function exitCodeOf(err: unknown): number {
+  const code = errorCodeOf(err);
+  return code === null ? 1 : ERROR_CODES[code].exit;
 }

@@ -4,7 +4,11 @@
  */
 
 /** What an intercepted Pinterest request is for. */
-export type Category = 'tag' | 'tag-script' | 'telemetry' | 'widget' | 'content' | 'first-party';
+export const CATEGORIES = Object.freeze(['tag', 'tag-script', 'telemetry', 'widget', 'content', 'first-party'] as const);
+export type Category = (typeof CATEGORIES)[number];
+
+/** Category filter values (API, CLI): a category, or `none` for requests with no category. */
+export const CATEGORY_FILTERS = Object.freeze([...CATEGORIES, 'none'] as const);
 
 /** How the page that caused a request was learned, strongest first. */
 export type AttributionMethod = 'tag-payload' | 'referer' | 'origin' | 'recent-navigation' | 'none';
@@ -113,7 +117,11 @@ export interface Finding {
   reasons: string[];
 }
 
-export type Action = 'allow' | 'strip' | 'block';
+export const ACTIONS = Object.freeze(['allow', 'strip', 'block'] as const);
+export type Action = (typeof ACTIONS)[number];
+
+/** Decision filter values (API, CLI): an action, or `none` for requests with no decision. */
+export const DECISION_FILTERS = Object.freeze([...ACTIONS, 'none'] as const);
 
 /** What pinaudit does to third-party Pinterest requests (issue "Blocking and stripping"). */
 export type BlockMode = 'off' | 'strip' | 'trackers' | 'all';

@@ -6,88 +6,78 @@
  */
 import { once } from 'node:events';
 import { createWriteStream, renameSync, rmSync } from 'node:fs';
-import type { Writable } from 'node:stream';
-import { parseArgs } from 'node:util';
-import { exitCodeOf, messageOf, PinauditError } from '../errors.js';
+import { Writable } from 'node:stream';
+import { databasePath } from '../app.js';
+import { messageOf, PinauditError } from '../errors.js';
 import { CSV_SCHEMA_VERSION, writeCsv } from '../export/csv.js';
-import { nextDay } from '../store/days.js';
+import { nextDay, parseDay } from '../store/days.js';
 import type { RequestFilter } from '../store/queries.js';
+import { CATEGORY_FILTERS, DECISION_FILTERS } from '../types.js';
+import type { Command, Io, Values } from './command.js';
 import { withQueries } from './database.js';
-import type { Action, Category } from '../types.js';
-import type { CommandIo } from './import.js';
 
-export const EXPORT_HELP = `Usage: pinaudit export --format csv [options] [--out FILE]
+const options = {
+  format: { type: 'string', value: 'csv', help: 'output format (only csv; the default)' },
+  from: { type: 'string', value: 'WHEN', help: 'only requests at or after WHEN' },
+  to: { type: 'string', value: 'WHEN', help: 'only requests before WHEN; a bare date includes that whole day' },
+  site: { type: 'string', value: 'SITE', help: 'only requests caused by pages of SITE (registrable domain, e.g. shop.example)' },
+  category: { type: 'string', value: 'C', help: CATEGORY_FILTERS.join(', ') },
+  decision: { type: 'string', value: 'D', help: DECISION_FILTERS.join(', ') },
+  redact: { type: 'boolean', help: 'replace identifier values and order ids with placeholders (for sharing)' },
+  out: { type: 'string', value: 'FILE', help: 'write to FILE (replaced only once the export is complete)' },
+} as const;
 
-Writes the recorded Pinterest requests as CSV, oldest first: the same columns as the dashboard's
+export const exportCommand: Command<typeof options> = {
+  name: 'export',
+  summary: 'write recorded requests as CSV to stdout or --out FILE (pinaudit export --help)',
+  usage: 'pinaudit export --format csv [options] [--out FILE]',
+  about: `Writes the recorded Pinterest requests as CSV, oldest first: the same columns as the dashboard's
 "Export CSV" (schema version ${CSV_SCHEMA_VERSION}; the first row is the header, documented in the README).
 To stdout unless --out is given.
 
-Options:
-  --format csv       output format (only csv; the default)
-  --from WHEN        only requests at or after WHEN
-  --to WHEN          only requests before WHEN; a bare date includes that whole day
-  --site SITE        only requests caused by pages of SITE (registrable domain, e.g. shop.example)
-  --category C       tag, tag-script, telemetry, widget, content, first-party, or none
-  --decision D       allow, strip, block, or none
-  --redact           replace identifier values and order ids with placeholders (for sharing)
-  --out FILE         write to FILE (replaced only once the export is complete)
-  --data-dir DIR     where the database lives (default ./data; env PINAUDIT_DATA_DIR)
-  --help, -h         show this help
-
-WHEN is a local date (2025-06-01) or an ISO 8601 time (2025-06-01T14:00:00Z).
-
-Examples:
-  pinaudit export --format csv > audit.csv
-  pinaudit export --from 2025-06-01 --to 2025-06-30 --site shop.example --out june.csv
-  pinaudit export --category tag --decision allow --redact | less
-
-Exit codes: 0 written, 1 no database or the output could not be written, 2 usage error.
-`;
-
-const CATEGORIES = ['tag', 'tag-script', 'telemetry', 'widget', 'content', 'first-party', 'none'] as const;
-const DECISIONS = ['allow', 'strip', 'block', 'none'] as const;
-
-interface ExportArgs {
-  filter: RequestFilter;
-  redact: boolean;
-  out: string | null;
-}
-
-/** Runs `pinaudit export`; `stdout` is the stream written when there is no --out. Never throws. */
-export async function exportCommand(argv: string[], io: CommandIo, dbPath: string, stdout: Writable): Promise<number> {
-  try {
-    const args = parse(argv);
-    if (args === 'help') {
-      io.stdout(EXPORT_HELP);
-      return 0;
-    }
-    return await withQueries(dbPath, async (queries) => {
-      if (args.out === null) {
-        await stream(queries.iterate(args.filter), stdout, args.redact);
+WHEN is a local date (2025-06-01) or an ISO 8601 time (2025-06-01T14:00:00Z).`,
+  options,
+  examples: [
+    'pinaudit export --format csv > audit.csv',
+    'pinaudit export --from 2025-06-01 --to 2025-06-30 --site shop.example --out june.csv',
+    'pinaudit export --category tag --decision allow --redact | less',
+  ],
+  exitCodes: '0 written, 1 no database or the output could not be written, 2 usage error.',
+  async run({ values, config, io }) {
+    const filter = exportFilter(values);
+    const redact = values.redact === true;
+    const out = values.out ?? null;
+    return await withQueries(databasePath(config), async (queries) => {
+      if (out === null) {
+        await stream(queries.iterate(filter), io.stream ?? textStream(io), redact);
         return 0;
       }
       // Write beside the target and rename: a failed export never leaves half a file behind.
-      const temp = `${args.out}.${process.pid}.partial`;
+      const temp = `${out}.${process.pid}.partial`;
       const file = createWriteStream(temp, { mode: 0o600 });
       try {
-        await stream(queries.iterate(args.filter), file, args.redact);
+        await stream(queries.iterate(filter), file, redact);
         file.end();
         await once(file, 'finish');
-        renameSync(temp, args.out);
+        renameSync(temp, out);
       } catch (err: unknown) {
         file.destroy();
         rmSync(temp, { force: true });
-        throw new PinauditError('FILE_UNREADABLE', `cannot write ${args.out}: ${messageOf(err)}`, { cause: err });
+        throw new PinauditError('FILE_UNREADABLE', `cannot write ${out}: ${messageOf(err)}`, { cause: err });
       }
       return 0;
     });
-  } catch (err: unknown) {
-    // A reader that went away (`| head`) is not a failure.
-    if ((err as NodeJS.ErrnoException | null)?.code === 'EPIPE') return 0;
-    io.stderr(`pinaudit export: ${messageOf(err)}\n`);
-    if (err instanceof PinauditError && err.code === 'USAGE') io.stderr('See pinaudit export --help.\n');
-    return exitCodeOf(err);
-  }
+  },
+};
+
+/** `io.stdout` as a stream, for an Io that has no stream of its own. */
+function textStream(io: Io): Writable {
+  return new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      io.stdout(chunk.toString('utf8'));
+      done();
+    },
+  });
 }
 
 /** Writes the CSV to `out`, waiting for 'drain' whenever its buffer is full. */
@@ -131,30 +121,7 @@ async function stream(rows: Iterable<import('../store/queries.js').RequestRow>, 
   }
 }
 
-function parse(argv: string[]): ExportArgs | 'help' {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        format: { type: 'string' },
-        from: { type: 'string' },
-        to: { type: 'string' },
-        site: { type: 'string' },
-        category: { type: 'string' },
-        decision: { type: 'string' },
-        redact: { type: 'boolean' },
-        out: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (err: unknown) {
-    // node's hint about positionals starting with '-' does not apply here.
-    throw new PinauditError('USAGE', messageOf(err).replace(/\. To specify.*$/s, ''));
-  }
-  if (values.help) return 'help';
+function exportFilter(values: Values<typeof options>): RequestFilter {
   if (values.format !== undefined && values.format !== 'csv') throw new PinauditError('USAGE', `--format must be csv, not ${JSON.stringify(values.format)}`);
   const filter: RequestFilter = {};
   if (values.from !== undefined) filter.from = parseWhen(values.from, 'from');
@@ -164,14 +131,14 @@ function parse(argv: string[]): ExportArgs | 'help' {
     if (!/^[a-z0-9.-]{1,253}$/i.test(values.site)) throw new PinauditError('USAGE', `--site must be a site name like shop.example, not ${JSON.stringify(values.site)}`);
     filter.site = values.site.toLowerCase();
   }
-  if (values.category !== undefined) filter.category = oneOf(values.category, CATEGORIES, 'category') as Category | 'none';
-  if (values.decision !== undefined) filter.decision = oneOf(values.decision, DECISIONS, 'decision') as Action | 'none';
-  return { filter, redact: values.redact === true, out: values.out ?? null };
+  if (values.category !== undefined) filter.category = oneOf(values.category, CATEGORY_FILTERS, 'category');
+  if (values.decision !== undefined) filter.decision = oneOf(values.decision, DECISION_FILTERS, 'decision');
+  return filter;
 }
 
-function oneOf(value: string, allowed: readonly string[], flag: string): string {
-  if (!allowed.includes(value)) throw new PinauditError('USAGE', `--${flag} must be one of ${allowed.join(', ')}, not ${JSON.stringify(value)}`);
-  return value;
+function oneOf<T extends string>(value: string, allowed: readonly T[], flag: string): T {
+  if (!(allowed as readonly string[]).includes(value)) throw new PinauditError('USAGE', `--${flag} must be one of ${allowed.join(', ')}, not ${JSON.stringify(value)}`);
+  return value as T;
 }
 
 /**
@@ -179,14 +146,9 @@ function oneOf(value: string, allowed: readonly string[], flag: string): string 
  * the day is included); anything else must be an ISO 8601 date-time. Throws a USAGE error.
  */
 export function parseWhen(text: string, flag: string, end = flag === 'to'): number {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
-  if (m) {
-    const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-    const date = new Date(y, mo - 1, d);
-    if (date.getFullYear() === y && date.getMonth() === mo - 1 && date.getDate() === d) {
-      return end ? nextDay(date.getTime()) : date.getTime();
-    }
-  } else if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/.test(text)) {
+  const day = parseDay(text);
+  if (day !== null) return end ? nextDay(day) : day;
+  if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/.test(text)) {
     const t = Date.parse(text);
     if (Number.isFinite(t)) return t;
   }

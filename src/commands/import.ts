@@ -6,97 +6,62 @@
  * are kept), 2 usage.
  */
 import { basename } from 'node:path';
-import { parseArgs } from 'node:util';
+import { databasePath } from '../app.js';
 import { exitCodeOf, messageOf, PinauditError } from '../errors.js';
 import { createProgressBar, HarImportError, importHar, type ImportSummary } from '../import/index.js';
+import type { Command } from './command.js';
 
-/** Where the command writes. */
-export interface CommandIo {
-  stdout(s: string): void;
-  stderr(s: string): void;
-}
+const options = {
+  label: { type: 'string', value: 'NAME', help: 'name stored as the client of each request (default: the file name)' },
+} as const;
 
-export const IMPORT_HELP = `Usage: pinaudit import FILE.har [--label NAME] [--data-dir DIR]
-
-Audits a HAR file (a browser's saved network log: DevTools > Network > "Save all as HAR", or
+export const importCommand: Command<typeof options> = {
+  name: 'import',
+  summary: 'audit a HAR file saved by a browser, without the proxy (pinaudit import --help)',
+  usage: 'pinaudit import FILE.har [--label NAME] [--data-dir DIR]',
+  about: `Audits a HAR file (a browser's saved network log: DevTools > Network > "Save all as HAR", or
 Playwright's recordHar) without the proxy. Every request to Pinterest is classified exactly as the
 proxy would and recorded with source "har"; other requests only count toward "sites visited".
 Imported requests are recorded as allowed ("imported from a HAR file"): they happened in the past
 and nothing blocked them. Importing the same file again adds nothing twice.
 
 Large files are read as a stream (memory stays flat); on a terminal a progress bar shows how far.
-A malformed or truncated file stops at the bad entry, names it, and keeps the entries before it.
-
-Options:
-  --label NAME     name stored as the client of each request (default: the file name)
-  --data-dir DIR   where the database lives (default ./data; env PINAUDIT_DATA_DIR)
-  --help, -h       show this help
-
-Examples:
-  pinaudit import ~/Downloads/shop.example.har
-  pinaudit import session.har --label "laptop, 3 June" --data-dir ~/.pinaudit
-  pinaudit report --since 30d
-
-Exit codes: 0 imported, 1 unreadable/malformed/truncated file or database failure, 2 usage error.
-`;
-
-/** Runs `pinaudit import`; returns the exit code. Never throws. */
-export async function importCommand(
-  argv: string[],
-  io: CommandIo,
-  paths: { dataDir: string; dbPath: string },
-  options: { progress?: boolean } = {},
-): Promise<number> {
-  let bar: ReturnType<typeof createProgressBar> | null = null;
-  try {
-    const args = parse(argv);
-    if (args === 'help') {
-      io.stdout(IMPORT_HELP);
-      return 0;
+A malformed or truncated file stops at the bad entry, names it, and keeps the entries before it.`,
+  options,
+  positionals: { min: 1, max: 1, missing: 'which HAR file? (pinaudit import FILE.har)' },
+  examples: [
+    'pinaudit import ~/Downloads/shop.example.har',
+    'pinaudit import session.har --label "laptop, 3 June" --data-dir ~/.pinaudit',
+    'pinaudit report --since 30d',
+  ],
+  exitCodes: '0 imported, 1 unreadable/malformed/truncated file or database failure, 2 usage error.',
+  async run({ values, positionals, config, io }) {
+    const file = positionals[0]!;
+    const label = values.label ?? basename(file);
+    if (label.trim() === '' || label.length > 200 || /[\u0000-\u001f\u007f]/.test(label)) {
+      throw new PinauditError('USAGE', '--label must be 1 to 200 printable characters');
     }
-    bar = options.progress ? createProgressBar((s) => io.stderr(s), { label: `importing ${printable(basename(args.file))}` }) : null;
-    const summary = await importHar({
-      file: args.file,
-      label: args.label,
-      dataDir: paths.dataDir,
-      dbPath: paths.dbPath,
-      ...(bar ? { onProgress: bar.update } : {}),
-    });
-    bar?.finish();
-    io.stdout(describe(summary));
-    return 0;
-  } catch (err: unknown) {
-    bar?.finish();
-    io.stderr(`pinaudit import: ${messageOf(err)}\n`);
-    if (err instanceof HarImportError && err.summary.entries > 0) io.stderr(describe(err.summary));
-    if (err instanceof PinauditError && err.code === 'USAGE') io.stderr('See pinaudit import --help.\n');
-    return exitCodeOf(err);
-  }
-}
-
-function parse(argv: string[]): { file: string; label: string } | 'help' {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: { label: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-    });
-  } catch (err: unknown) {
-    // node's hint about positionals starting with '-' does not apply here.
-    throw new PinauditError('USAGE', messageOf(err).replace(/\. To specify.*$/s, ''));
-  }
-  if (parsed.values.help) return 'help';
-  const [file, ...extra] = parsed.positionals;
-  if (file === undefined) throw new PinauditError('USAGE', 'which HAR file? (pinaudit import FILE.har)');
-  if (extra.length > 0) throw new PinauditError('USAGE', `one file at a time, got ${parsed.positionals.length}`);
-  const label = parsed.values.label ?? basename(file);
-  if (label.trim() === '' || label.length > 200 || /[\u0000-\u001f\u007f]/.test(label)) {
-    throw new PinauditError('USAGE', '--label must be 1 to 200 printable characters');
-  }
-  return { file, label };
-}
+    const bar = io.stderrIsTTY === true ? createProgressBar((s) => io.stderr(s), { label: `importing ${printable(basename(file))}` }) : null;
+    try {
+      const summary = await importHar({
+        file,
+        label,
+        dataDir: config.dataDir,
+        dbPath: databasePath(config),
+        ...(bar ? { onProgress: bar.update } : {}),
+      });
+      bar?.finish();
+      io.stdout(describe(summary));
+      return 0;
+    } catch (err: unknown) {
+      bar?.finish();
+      if (!(err instanceof HarImportError) || err.summary.entries === 0) throw err;
+      // The entries before a bad one are kept: say so after the error line.
+      io.stderr(`pinaudit import: ${messageOf(err)}\n${describe(err.summary)}`);
+      return exitCodeOf(err);
+    }
+  },
+};
 
 /** The summary printed after an import (also after a partial one). */
 export function describe(s: ImportSummary): string {

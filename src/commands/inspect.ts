@@ -5,38 +5,33 @@
  * without a browser. Credentials are fingerprinted with this install's secret, as in the proxy.
  */
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import { exitCodeOf, messageOf, PinauditError } from '../errors.js';
+import { messageOf, PinauditError } from '../errors.js';
 import { buildObservation, classify, createFingerprinter, loadOrCreateSecret } from '../classify/index.js';
+import type { Command, Values } from './command.js';
 
-export interface InspectIo {
-  stdout: (s: string) => void;
-  stderr: (s: string) => void;
-}
+const options = {
+  method: { type: 'string', value: 'M', help: 'request method (default GET, or POST with a body)' },
+  referer: { type: 'string', value: 'R', help: 'Referer header' },
+  origin: { type: 'string', value: 'O', help: 'Origin header' },
+  cookie: { type: 'string', value: 'C', help: 'Cookie header ("a=1; b=2")' },
+  header: { type: 'string', multiple: true, value: "'k: v'", help: 'any header; repeatable' },
+  body: { type: 'string', value: 'B', help: 'request body' },
+  'body-file': { type: 'string', value: 'F', help: 'request body read from a file' },
+} as const;
 
-const USAGE = [
-  'Usage: pinaudit inspect <url> [options]',
-  '',
-  'Classifies one request as the proxy would and prints the Finding as JSON.',
-  '',
-  '  --method M        request method (default GET, or POST with a body)',
-  '  --referer R       Referer header',
-  '  --origin O        Origin header',
-  '  --cookie C        Cookie header ("a=1; b=2")',
-  "  --header 'k: v'   any header; repeatable",
-  '  --body B          request body',
-  '  --body-file F     request body read from a file',
-  '',
-].join('\n');
-
-/** Runs `pinaudit inspect`; returns the exit code (0 ok, 1 runtime failure, 2 usage). Never throws. */
-export async function inspectCommand(argv: string[], io: InspectIo, dataDir: string): Promise<number> {
-  try {
-    const request = parseInspectArgs(argv);
-    if (request === 'help') {
-      io.stdout(USAGE);
-      return 0;
-    }
+export const inspectCommand: Command<typeof options> = {
+  name: 'inspect',
+  summary: 'classify one request and print the Finding as JSON (pinaudit inspect --help)',
+  usage: 'pinaudit inspect <url> [options]',
+  about: 'Classifies one request as the proxy would and prints the Finding as JSON.',
+  options,
+  positionals: { min: 1, max: 1, missing: 'a URL is required' },
+  examples: [
+    "pinaudit inspect 'https://ct.pinterest.com/v3/?tid=2612345678901&event=checkout' --referer https://shop.example/cart",
+  ],
+  exitCodes: '0 printed, 1 runtime failure, 2 usage error.',
+  async run({ values, positionals, config, io }) {
+    const request = inspectRequest(positionals[0]!, values);
     const observation = buildObservation({
       url: request.url,
       ...(request.method !== undefined ? { method: request.method } : {}),
@@ -45,16 +40,12 @@ export async function inspectCommand(argv: string[], io: InspectIo, dataDir: str
       id: 'inspect',
       client: 'inspect',
     });
-    const fingerprint = createFingerprinter(loadOrCreateSecret(dataDir));
+    const fingerprint = createFingerprinter(loadOrCreateSecret(config.dataDir));
     const finding = classify(observation, { fingerprint, recentPage: null });
     io.stdout(`${JSON.stringify(finding, null, 2)}\n`);
     return 0;
-  } catch (err) {
-    io.stderr(`pinaudit inspect: ${messageOf(err)}\n`);
-    if (err instanceof PinauditError && err.code === 'USAGE') io.stderr('See pinaudit inspect --help.\n');
-    return exitCodeOf(err);
-  }
-}
+  },
+};
 
 interface InspectRequest {
   url: string;
@@ -63,34 +54,8 @@ interface InspectRequest {
   body: Buffer | null;
 }
 
-/** Parses the command line into a request; throws coded errors (USAGE, FILE_UNREADABLE). */
-export function parseInspectArgs(argv: string[]): InspectRequest | 'help' {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        method: { type: 'string' },
-        referer: { type: 'string' },
-        origin: { type: 'string' },
-        cookie: { type: 'string' },
-        header: { type: 'string', multiple: true },
-        body: { type: 'string' },
-        'body-file': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (err) {
-    throw new PinauditError('USAGE', messageOf(err));
-  }
-  const { values, positionals } = parsed;
-  if (values.help) return 'help';
-  if (positionals.length !== 1) {
-    throw new PinauditError('USAGE', positionals.length === 0 ? 'a URL is required' : 'exactly one URL is expected');
-  }
-  const url = positionals[0] as string;
+/** Turns the command line into a request; throws coded errors (USAGE, FILE_UNREADABLE). */
+function inspectRequest(url: string, values: Values<typeof options>): InspectRequest {
   if (!/^https?:\/\/[^/?#\s]/i.test(url) || !URL.canParse(url)) {
     throw new PinauditError('USAGE', `not an absolute http(s) URL: ${JSON.stringify(url.slice(0, 200))}`);
   }

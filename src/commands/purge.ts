@@ -4,114 +4,63 @@
  * be used, 2 usage (including a missing `--yes`).
  */
 import { existsSync } from 'node:fs';
+import { databasePath } from '../app.js';
+import { PinauditError } from '../errors.js';
 import { openDatabase } from '../store/db.js';
-import { StoreError, messageOf } from '../store/errors.js';
-import { purge, type PurgeOptions } from '../store/retention.js';
+import { parseDay } from '../store/days.js';
+import { countPurgeable, purge, type PurgeOptions } from '../store/retention.js';
+import type { Command } from './command.js';
 
-/** Where the command writes. */
-export interface CommandIo {
-  stdout(s: string): void;
-  stderr(s: string): void;
-}
+const options = {
+  before: { type: 'string', value: 'DATE', help: 'remove data from before DATE (YYYY-MM-DD, local time)' },
+  all: { type: 'boolean', help: 'remove all recorded data' },
+  yes: { type: 'boolean', short: 'y', help: 'really remove it' },
+} as const;
 
-export const PURGE_HELP = `Usage: pinaudit purge (--before YYYY-MM-DD | --all) --yes
-
-Forget recorded data. --before removes everything recorded before that local date (requests,
+export const purgeCommand: Command<typeof options> = {
+  name: 'purge',
+  summary: 'forget recorded data: --before YYYY-MM-DD or --all, with --yes (pinaudit purge --help)',
+  usage: 'pinaudit purge (--before YYYY-MM-DD | --all) --yes',
+  about: `Forget recorded data. --before removes everything recorded before that local date (requests,
 identifiers, pages, daily counts and visited-site counts); --all removes all of it. Settings are kept.
-Without --yes nothing is removed: pinaudit says what would be.
-
-Options:
-  --before DATE   remove data from before DATE (YYYY-MM-DD, local time)
-  --all           remove all recorded data
-  --yes, -y       really remove it
-  --help, -h      show this help
-
-Examples:
-  pinaudit purge --before 2025-01-01 --yes
-  pinaudit purge --all --yes
-
-Exit codes: 0 done, 1 the database could not be used, 2 usage error or --yes missing.
-`;
-
-interface Parsed {
-  target: PurgeOptions;
-  label: string;
-  yes: boolean;
-}
-
-/** Runs `pinaudit purge`; returns the exit code. */
-export async function purgeCommand(argv: string[], io: CommandIo, dbPath: string): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    io.stdout(PURGE_HELP);
-    return 0;
-  }
-  const parsed = parse(argv);
-  if (typeof parsed === 'string') {
-    io.stderr(`pinaudit purge: ${parsed}\n\n${PURGE_HELP}`);
-    return 2;
-  }
-  if (!existsSync(dbPath)) {
-    io.stdout(`No database at ${dbPath}: nothing to purge.\n`);
-    return 0;
-  }
-  try {
+Without --yes nothing is removed: pinaudit says what would be.`,
+  options,
+  examples: ['pinaudit purge --before 2025-01-01 --yes', 'pinaudit purge --all --yes'],
+  exitCodes: '0 done, 1 the database could not be used, 2 usage error or --yes missing.',
+  async run({ values, config, io }) {
+    const { target, label } = purgeTarget(values.before, values.all === true);
+    const dbPath = databasePath(config);
+    if (!existsSync(dbPath)) {
+      io.stdout(`No database at ${dbPath}: nothing to purge.\n`);
+      return 0;
+    }
     const { db } = openDatabase(dbPath);
     try {
-      if (!parsed.yes) {
-        const cutoff = parsed.target.all ? Number.MAX_SAFE_INTEGER : parsed.target.before.getTime();
-        const n = db.prepare('SELECT count(*) FROM requests WHERE time < ?').pluck().get(cutoff) as number;
+      if (values.yes !== true) {
+        const n = countPurgeable(db, target);
         io.stderr(
-          `This would remove ${n} recorded request${n === 1 ? '' : 's'} and all other data ${parsed.label} ` +
+          `This would remove ${n} recorded request${n === 1 ? '' : 's'} and all other data ${label} ` +
             `from ${dbPath}.\nNothing was removed; run again with --yes to do it.\n`,
         );
         return 2;
       }
-      const r = purge(db, parsed.target);
+      const r = purge(db, target);
       io.stdout(
-        `Removed ${parsed.label}: ${r.requests} requests, ${r.identifiers} identifiers, ${r.pages} pages, ` +
+        `Removed ${label}: ${r.requests} requests, ${r.identifiers} identifiers, ${r.pages} pages, ` +
           `${r.rollups} daily counts, ${r.tunnels} visited-site counts.\n`,
       );
       return 0;
     } finally {
       db.close();
     }
-  } catch (err: unknown) {
-    const code = err instanceof StoreError ? ` (${err.code})` : '';
-    io.stderr(`pinaudit purge: ${messageOf(err)}${code}\n`);
-    return 1;
-  }
-}
+  },
+};
 
-function parse(argv: readonly string[]): Parsed | string {
-  let before: string | null = null;
-  let all = false;
-  let yes = false;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] ?? '';
-    if (arg === '--all') all = true;
-    else if (arg === '--yes' || arg === '-y') yes = true;
-    else if (arg === '--before') {
-      const value = argv[i + 1];
-      if (value === undefined || value.startsWith('-')) return '--before needs a date (YYYY-MM-DD)';
-      before = value;
-      i += 1;
-    } else if (arg.startsWith('--before=')) before = arg.slice('--before='.length);
-    else return `unknown argument ${JSON.stringify(arg)}`;
-  }
-  if (all && before !== null) return 'give either --before or --all, not both';
-  if (all) return { target: { all: true }, label: 'from all time', yes };
-  if (before === null) return 'say what to remove: --before YYYY-MM-DD or --all';
-  const date = parseDate(before);
-  if (!date) return `--before must be a date like 2025-01-31, not ${JSON.stringify(before)}`;
-  return { target: { before: date }, label: `from before ${before}`, yes };
-}
-
-/** A `YYYY-MM-DD` string as local midnight, or null when it is not a real date. */
-function parseDate(text: string): Date | null {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
-  if (!m) return null;
-  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  const date = new Date(y, mo - 1, d);
-  if (date.getFullYear() !== y || date.getMonth() !== mo - 1 || date.getDate() !== d) return null;
-  return date;
+function purgeTarget(before: string | undefined, all: boolean): { target: PurgeOptions; label: string } {
+  if (all && before !== undefined) throw new PinauditError('USAGE', 'give either --before or --all, not both');
+  if (all) return { target: { all: true }, label: 'from all time' };
+  if (before === undefined) throw new PinauditError('USAGE', 'say what to remove: --before YYYY-MM-DD or --all');
+  const day = parseDay(before);
+  if (day === null) throw new PinauditError('USAGE', `--before must be a date like 2025-01-31, not ${JSON.stringify(before)}`);
+  return { target: { before: new Date(day) }, label: `from before ${before}` };
 }

@@ -5,13 +5,13 @@
  * of control characters (page URLs are written by websites); `--json` prints {@link Report}.
  * Exit codes: 0 printed, 1 no database, 2 usage.
  */
-import { parseArgs } from 'node:util';
-import { exitCodeOf, messageOf, PinauditError } from '../errors.js';
+import { databasePath } from '../app.js';
+import { PinauditError } from '../errors.js';
 import type { Queries, RangeFilter, Totals } from '../store/queries.js';
 import type { IdentifierKind } from '../types.js';
+import type { Command } from './command.js';
 import { parseWhen } from './export.js';
 import { withQueries } from './database.js';
-import type { CommandIo } from './import.js';
 
 /** Version of the `--json` shape; fields are only added within a version. */
 export const REPORT_SCHEMA_VERSION = 1;
@@ -36,47 +36,42 @@ export interface Report {
   };
 }
 
-export const REPORT_HELP = `Usage: pinaudit report [--since 7d] [--limit N] [--json] [--data-dir DIR]
+const options = {
+  since: { type: 'string', value: 'WHEN', help: 'period to cover: 30m, 24h, 7d, 4w, a date (2025-06-01), an ISO time, or all (default 7d)' },
+  limit: { type: 'string', value: 'N', help: 'rows per table (default 10)' },
+  json: { type: 'boolean', help: 'print JSON instead of tables (shape: "pinaudit report --json" in the README)' },
+} as const;
 
-Summarises what websites told Pinterest: top leaking sites and pages, identifiers and how many
+/** `pinaudit report`; `now` is the clock (tests fix it). */
+export function reportCommandAt(now: () => number): Command<typeof options> {
+  return {
+    name: 'report',
+    summary: 'print a summary of what leaked to Pinterest, or --json (pinaudit report --help)',
+    usage: 'pinaudit report [--since 7d] [--limit N] [--json] [--data-dir DIR]',
+    about: `Summarises what websites told Pinterest: top leaking sites and pages, identifiers and how many
 sites sent each, leaks while logged in to Pinterest, hashed e-mail addresses, what blocking
-prevented, and how many of the sites you visited leaked. Live traffic and imported HAR files alike.
-
-Options:
-  --since WHEN     period to cover: 30m, 24h, 7d, 4w, a date (2025-06-01), an ISO time, or all
-                   (default 7d)
-  --limit N        rows per table (default 10)
-  --json           print JSON instead of tables (shape: "pinaudit report --json" in the README)
-  --data-dir DIR   where the database lives (default ./data; env PINAUDIT_DATA_DIR)
-  --help, -h       show this help
-
-Examples:
-  pinaudit report
-  pinaudit report --since 24h --limit 5
-  pinaudit report --since all --json > report.json
-
-Exit codes: 0 printed, 1 no database, 2 usage error.
-`;
-
-/** Runs `pinaudit report`; `columns` is the terminal width (long cells are cut to fit). Never throws. */
-export async function reportCommand(argv: string[], io: CommandIo, dbPath: string, options: { columns?: number | null; now?: number } = {}): Promise<number> {
-  try {
-    const args = parse(argv, options.now ?? Date.now());
-    if (args === 'help') {
-      io.stdout(REPORT_HELP);
-      return 0;
-    }
-    return await withQueries(dbPath, (queries) => {
-      const report = buildReport(queries, { from: args.from }, args.since, args.limit, options.now ?? Date.now());
-      io.stdout(args.json ? `${JSON.stringify(report, null, 2)}\n` : renderReport(report, options.columns ?? null));
-      return 0;
-    });
-  } catch (err: unknown) {
-    io.stderr(`pinaudit report: ${messageOf(err)}\n`);
-    if (err instanceof PinauditError && err.code === 'USAGE') io.stderr('See pinaudit report --help.\n');
-    return exitCodeOf(err);
-  }
+prevented, and how many of the sites you visited leaked. Live traffic and imported HAR files alike.`,
+    options,
+    examples: ['pinaudit report', 'pinaudit report --since 24h --limit 5', 'pinaudit report --since all --json > report.json'],
+    exitCodes: '0 printed, 1 no database, 2 usage error.',
+    async run({ values, config, io }) {
+      const at = now();
+      const since = values.since ?? '7d';
+      const limit = values.limit === undefined ? 10 : Number(values.limit);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+        throw new PinauditError('USAGE', `--limit must be a whole number from 1 to 1000, not ${JSON.stringify(values.limit)}`);
+      }
+      const from = sinceTime(since, at);
+      return await withQueries(databasePath(config), (queries) => {
+        const report = buildReport(queries, { from }, since, limit, at);
+        io.stdout(values.json === true ? `${JSON.stringify(report, null, 2)}\n` : renderReport(report, io.columns ?? null));
+        return 0;
+      });
+    },
+  };
 }
+
+export const reportCommand = reportCommandAt(Date.now);
 
 /** Gathers the report from the read API. */
 export function buildReport(q: Queries, range: RangeFilter, since: string, limit: number, now: number): Report {
@@ -191,33 +186,6 @@ function few(sites: string[], count: number): string {
 
 function short(value: string): string {
   return value.length > 20 ? `${value.slice(0, 19)}…` : value;
-}
-
-interface ReportArgs {
-  from: number | null;
-  since: string;
-  limit: number;
-  json: boolean;
-}
-
-function parse(argv: string[], now: number): ReportArgs | 'help' {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: { since: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-    }));
-  } catch (err: unknown) {
-    // node's hint about positionals starting with '-' does not apply here.
-    throw new PinauditError('USAGE', messageOf(err).replace(/\. To specify.*$/s, ''));
-  }
-  if (values.help) return 'help';
-  const since = values.since ?? '7d';
-  const limit = values.limit === undefined ? 10 : Number(values.limit);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new PinauditError('USAGE', `--limit must be a whole number from 1 to 1000, not ${JSON.stringify(values.limit)}`);
-  return { from: sinceTime(since, now), since, limit, json: values.json === true };
 }
 
 const UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };

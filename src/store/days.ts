@@ -28,10 +28,32 @@ export function nextDay(time: number): number {
   return new Date(d.getFullYear(), d.getMonth(), d.getDate() + 1).getTime();
 }
 
-/** Local midnight of a `YYYY-MM-DD` day. */
+/** Local midnight of a calendar date (month 1-12; out-of-range days and months roll over). */
+function localMidnight(y: number, month: number, d: number): Date {
+  // setFullYear, because `new Date(25, 0, 1)` means 1925.
+  const date = new Date(0);
+  date.setFullYear(y, month - 1, d);
+  date.setHours(0, 0, 0, 0);
+  return date;
+}
+
+/** Local midnight of a `YYYY-MM-DD` day (a key made by {@link dayKey}). */
 export function dayStart(day: string): number {
   const [y, m, d] = day.split('-').map(Number);
-  return new Date(y ?? 1970, (m ?? 1) - 1, d ?? 1).getTime();
+  return localMidnight(y ?? 1970, m ?? 1, d ?? 1).getTime();
+}
+
+/**
+ * The one reading of a `YYYY-MM-DD` text people type (CLI flags, the purge API): local midnight of
+ * that day, or null when it is not a real calendar date (`2025-02-30`, `2025-13-45`).
+ */
+export function parseDay(text: string): number | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  if (!m) return null;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const date = localMidnight(y, mo, d);
+  if (date.getFullYear() !== y || date.getMonth() !== mo - 1 || date.getDate() !== d) return null;
+  return date.getTime();
 }
 
 /** A half-open time range `[from, to)` in ms. */

@@ -39,11 +39,19 @@ export function prune(db: Database, options: { retentionDays: number; now?: numb
 /** What to purge: everything before a date, or all data. Settings are kept. */
 export type PurgeOptions = { before: Date; all?: false } | { all: true; before?: undefined };
 
+/** How many recorded requests a purge with these options would remove. */
+export function countPurgeable(db: Database, options: PurgeOptions): number {
+  return db.prepare('SELECT count(*) FROM requests WHERE time < ?').pluck().get(purgeCutoff(options)) as number;
+}
+
+function purgeCutoff(options: PurgeOptions): number {
+  return options.all ? Number.MAX_SAFE_INTEGER : startOfDay(options.before.getTime());
+}
+
 /** Removes data at the user's request (see the module note). */
 export function purge(db: Database, options: PurgeOptions): PruneReport {
   db.pragma('secure_delete = ON');
-  const cutoff = options.all ? Number.MAX_SAFE_INTEGER : startOfDay(options.before.getTime());
-  const report = options.all ? removeAll(db) : removeBefore(db, cutoff, true);
+  const report = options.all ? removeAll(db) : removeBefore(db, purgeCutoff(options), true);
   // After forgetting everything, a HAR file imported before may be imported (and counted) again.
   if (options.all) importLedger(db).clear();
   try {

@@ -3,6 +3,7 @@
  * Everything arrives as untrusted text; a bad value is a 400 that names the parameter.
  */
 import type { RequestFilter } from '../store/queries.js';
+import { CATEGORY_FILTERS, DECISION_FILTERS } from '../types.js';
 
 /** An error answered with its status and a JSON body `{ error: { code, message } }`. */
 export class WebError extends Error {
@@ -74,9 +75,6 @@ export function parseRange(q: QueryBag, now: number): ResolvedRange {
   return { name: name as RangeName, from: now - span, to: null };
 }
 
-const CATEGORIES = ['tag', 'tag-script', 'telemetry', 'widget', 'content', 'first-party', 'none'] as const;
-const DECISIONS = ['allow', 'strip', 'block', 'none'] as const;
-
 /** A value from a fixed list, or `undefined` when absent. */
 export function oneOf<T extends string>(q: QueryBag, name: string, allowed: readonly T[]): T | undefined {
   const v = one(q, name);
@@ -112,8 +110,8 @@ export function parseRequestFilter(q: QueryBag, now: number): RequestFilter {
     from: range.from,
     to: range.to,
     site: textParam(q, 'site', 253) ?? null,
-    category: oneOf(q, 'category', CATEGORIES) ?? null,
-    decision: oneOf(q, 'decision', DECISIONS) ?? null,
+    category: oneOf(q, 'category', CATEGORY_FILTERS) ?? null,
+    decision: oneOf(q, 'decision', DECISION_FILTERS) ?? null,
     search: textParam(q, 'search') ?? null,
   };
 }

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { inspectCommand } from '../../src/commands/inspect.js';
+import { runIn } from '../helpers/command.js';
 import { createFingerprinter, loadOrCreateSecret } from '../../src/classify/index.js';
 import type { Finding } from '../../src/types.js';
 
@@ -20,10 +21,8 @@ afterEach(() => {
 });
 
 async function inspect(argv: string[], dir = dataDir()): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await inspectCommand(argv, { stdout: (s) => (out += s), stderr: (s) => (err += s) }, dir);
-  return { code, out, err };
+  const r = await runIn(inspectCommand, [...argv, '--data-dir', dir]);
+  return { code: r.code, out: r.stdout, err: r.stderr };
 }
 
 describe('inspectCommand', () => {

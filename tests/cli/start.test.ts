@@ -108,7 +108,7 @@ describe('pinaudit start', () => {
 
 describe('pinaudit ca and help', () => {
   test('ca prints path, fingerprint and steps for every system', async () => {
-    const r = await runCli(['ca', ...dirs('ca')]);
+    const r = await runCli(['ca', '--ca-dir', join(root, 'ca', 'ca')]);
     expect(r.code).toBe(0);
     for (const s of ['macOS', 'Windows', 'Debian / Ubuntu', 'certutil', 'Firefox', 'pinaudit-ca.pem']) expect(r.stdout).toContain(s);
     expect(r.stdout).toMatch(/SHA-256\s+([0-9A-F]{2}:){31}[0-9A-F]{2}/);

@@ -7,6 +7,7 @@ import { exportCommand } from '../../src/commands/export.js';
 import { CSV_COLUMNS } from '../../src/export/csv.js';
 import { dayKey } from '../../src/store/days.js';
 import { runCli } from '../helpers/cli.js';
+import { runIn } from '../helpers/command.js';
 import { HASH, seed } from './seed.js';
 
 /** RFC 4180 parsing, enough for the export's own output. */
@@ -42,8 +43,9 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 async function exportCsv(args: string[], out: Writable = new PassThrough()): Promise<{ code: number; csv: string; stderr: string; records: Array<Record<string, string>> }> {
   let text = '';
   out.on('data', (d: Buffer) => (text += d.toString()));
-  let stderr = '';
-  const code = await exportCommand(args, { stdout: (s) => (text += s), stderr: (s) => (stderr += s) }, db.path, out);
+  const r = await runIn(exportCommand, [...args, '--data-dir', join(dir, 'data')], { stream: out });
+  text += r.stdout;
+  const { code, stderr } = r;
   const [header, ...rows] = parseCsv(text);
   const records = rows.map((r) => Object.fromEntries((header ?? []).map((h, i) => [h, r[i] ?? ''])));
   return { code, csv: text, stderr, records };
@@ -106,7 +108,7 @@ describe('pinaudit export', () => {
       },
     });
     slow.on('drain', () => (drains += 1));
-    const code = await exportCommand([], { stdout: () => undefined, stderr: () => undefined }, db.path, slow);
+    const { code } = await runIn(exportCommand, ['--data-dir', join(dir, 'data')], { stream: slow });
     expect(code).toBe(0);
     await new Promise<void>((r) => slow.end(r));
     expect(drains).toBeGreaterThan(0);
@@ -131,7 +133,7 @@ describe('pinaudit export', () => {
     [['--category', 'ads'], /--category must be one of/],
     [['--decision', 'deny'], /--decision must be one of/],
     [['--site', 'a b'], /--site must be a site name/],
-    [['--nope'], /Unknown option '--nope'$/m],
+    [['--nope'], /Unknown option '--nope' \(see pinaudit export --help\)$/m],
   ])('%j is a usage error (exit 2)', async (args, message) => {
     const r = await exportCsv(args);
     expect(r.code).toBe(2);

@@ -46,7 +46,7 @@ describe('pinaudit import', () => {
     [[], 2, /which HAR file/],
     [['a.har', 'b.har'], 2, /one file at a time/],
     [['a.har', '--label', ''], 2, /--label must be/],
-    [['--frobnicate'], 2, /Unknown option '--frobnicate'$/m],
+    [['--frobnicate'], 2, /Unknown option '--frobnicate' \(see pinaudit import --help\)$/m],
     [['/nonexistent/x.har'], 1, /cannot read \/nonexistent\/x\.har/],
   ])('import %j exits %i', async (args, code, message) => {
     const r = await runCli(['import', ...args, '--data-dir', join(dir, 'c')]);

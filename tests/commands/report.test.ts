@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { renderReport, reportCommand, sinceTime, type Report } from '../../src/commands/report.js';
+import { renderReport, reportCommandAt, sinceTime, type Report } from '../../src/commands/report.js';
+import { runIn } from '../helpers/command.js';
 import { runCli } from '../helpers/cli.js';
 import { HASH, seed } from './seed.js';
 
@@ -17,10 +18,8 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function report(args: string[], columns: number | null = null): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await reportCommand(args, { stdout: (s) => (out += s), stderr: (s) => (err += s) }, db.path, { columns, now: NOW });
-  return { code, out, err };
+  const r = await runIn(reportCommandAt(() => NOW), [...args, '--data-dir', join(dir, 'data')], { columns });
+  return { code: r.code, out: r.stdout, err: r.stderr };
 }
 
 describe('pinaudit report', () => {

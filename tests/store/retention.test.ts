@@ -1,8 +1,7 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { purgeCommand } from '../../src/commands/purge.js';
 import { openDatabase, openRawConnection, type Database } from '../../src/store/db.js';
 import { openQueries } from '../../src/store/queries.js';
 import { purge } from '../../src/store/retention.js';
@@ -108,70 +107,5 @@ describe('retention', () => {
     expect(bytes.includes('day-1-page')).toBe(false);
     expect(bytes.includes('only-on-day-1')).toBe(false);
     db.close();
-  });
-});
-
-describe('pinaudit purge', () => {
-  function io() {
-    const out = { stdout: '', stderr: '' };
-    return { out, io: { stdout: (s: string) => (out.stdout += s), stderr: (s: string) => (out.stderr += s) } };
-  }
-  const requests = (): number => {
-    const db = openRawConnection(path);
-    const n = count(db, 'requests');
-    db.close();
-    return n;
-  };
-
-  test.each([
-    [[]],
-    [['--yes']],
-    [['--all', '--before', '2025-01-01', '--yes']],
-    [['--before', '2025-02-30', '--yes']],
-    [['--before', 'yesterday', '--yes']],
-    [['--before']],
-    [['--everything']],
-  ])('usage error %j → 2, nothing removed', async (argv) => {
-    const { out, io: sink } = io();
-    expect(await purgeCommand(argv, sink, path)).toBe(2);
-    expect(out.stderr).toMatch(/pinaudit purge: .+\n\nUsage: pinaudit purge/);
-    expect(requests()).toBe(5);
-  });
-
-  test('without --yes it explains and removes nothing', async () => {
-    const { out, io: sink } = io();
-    expect(await purgeCommand(['--before', '2025-06-03'], sink, path)).toBe(2);
-    expect(out.stderr).toContain('This would remove 2 recorded requests');
-    expect(out.stderr).toContain('--yes');
-    expect(requests()).toBe(5);
-  });
-
-  test('--before DATE --yes removes older data', async () => {
-    const { out, io: sink } = io();
-    expect(await purgeCommand(['--before=2025-06-03', '-y'], sink, path)).toBe(0);
-    expect(out.stdout).toContain('Removed from before 2025-06-03: 2 requests');
-    expect(requests()).toBe(3);
-  });
-
-  test('--all --yes removes everything', async () => {
-    const { io: sink } = io();
-    expect(await purgeCommand(['--all', '--yes'], sink, path)).toBe(0);
-    expect(requests()).toBe(0);
-  });
-
-  test('--help prints usage and examples', async () => {
-    const { out, io: sink } = io();
-    expect(await purgeCommand(['--help'], sink, path)).toBe(0);
-    expect(out.stdout).toContain('pinaudit purge --all --yes');
-  });
-
-  test('a missing database is nothing to purge; a damaged one is a runtime failure', async () => {
-    const { out, io: sink } = io();
-    expect(await purgeCommand(['--all', '--yes'], sink, join(dir, 'none.db'))).toBe(0);
-    expect(out.stdout).toContain('nothing to purge');
-    expect(existsSync(join(dir, 'none.db'))).toBe(false);
-    writeFileSync(join(dir, 'bad.db'), Buffer.alloc(4096, 'garbage '));
-    expect(await purgeCommand(['--all', '--yes'], sink, join(dir, 'bad.db'))).toBe(1);
-    expect(out.stderr).toContain('DB_CORRUPT');
   });
 });
