@@ -4,6 +4,7 @@
  * are validated and turned into calls on the settings handle and the purge function.
  */
 import type { FastifyInstance } from 'fastify';
+import { parseDay } from '../store/days.js';
 import type { PruneReport, PurgeOptions } from '../store/retention.js';
 import { validateSettings, type StoredSettings } from '../store/settings.js';
 import type { SettingsHandle } from '../store/writer.js';
@@ -68,12 +69,10 @@ function objectBody(body: unknown): Record<string, unknown> {
   return body as Record<string, unknown>;
 }
 
-/** `YYYY-MM-DD` is local midnight (as the CLI's --before); other forms go through parseTime. */
+/** `YYYY-MM-DD` is local midnight (as the CLI's --before) and must be a real date; other forms go through parseTime. */
 function beforeTime(text: string): number {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
-  if (m) {
-    const t = new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3])).getTime();
-    if (Number.isFinite(t)) return t;
-  }
-  return parseTime(text, 'before');
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return parseTime(text, 'before');
+  const day = parseDay(text);
+  if (day === null) throw new WebError(400, 'BAD_PARAM', `before must be a real date (YYYY-MM-DD), not ${JSON.stringify(text)}`);
+  return day;
 }
