@@ -64,7 +64,7 @@ export interface Command<O extends OptionTable = OptionTable, K extends ConfigKe
   /** Configuration options (flag and environment variable, config.ts) this command takes. */
   readonly config?: readonly K[];
   /** How many positional arguments it takes (default none). */
-  readonly positionals?: { readonly min: number; readonly max: number; readonly missing: string };
+  readonly positionals?: { readonly min: number; readonly max: number; readonly missing: string; readonly tooMany: string };
   readonly examples: readonly string[];
   readonly exitCodes: string;
   run(ctx: CommandContext<O, K>): Promise<number>;
@@ -139,7 +139,7 @@ export function defaultOf(o: OptionSpec): string {
 
 /** A parse error of node:util on one line, without its hint about values starting with a dash. */
 function usageError(err: unknown): PinauditError {
-  const text = messageOf(err).replace(/\s*To specify an option argument starting with a dash.*$/s, '').replace(/\.$/, '');
+  const text = messageOf(err).replace(/\s*To specify an? (option|positional) argument.*$/s, '').replace(/\.$/, '');
   return new PinauditError('USAGE', text.replace(/\s*\n\s*/g, ' '));
 }
 
@@ -168,9 +168,9 @@ export async function runCommand(
       io.stdout(commandHelp(command));
       return 0;
     }
-    const range = command.positionals ?? { min: 0, max: 0, missing: '' };
+    const range = command.positionals ?? { min: 0, max: 0, missing: '', tooMany: 'this command takes no arguments' };
     if (positionals.length > range.max) {
-      throw new PinauditError('USAGE', `unexpected argument ${JSON.stringify(positionals[range.max])}`);
+      throw new PinauditError('USAGE', `${range.tooMany}: unexpected ${JSON.stringify(positionals[range.max])}`);
     }
     if (positionals.length < range.min) throw new PinauditError('USAGE', range.missing);
     const flags = Object.fromEntries(specs.map((o) => [o.flag, values[o.flag] as string | boolean | undefined]));

@@ -28,7 +28,7 @@ and nothing blocked them. Importing the same file again adds nothing twice.
 Large files are read as a stream (memory stays flat); on a terminal a progress bar shows how far.
 A malformed or truncated file stops at the bad entry, names it, and keeps the entries before it.`,
   options,
-  positionals: { min: 1, max: 1, missing: 'which HAR file? (pinaudit import FILE.har)' },
+  positionals: { min: 1, max: 1, missing: 'which HAR file? (pinaudit import FILE.har)', tooMany: 'one file at a time' },
   examples: [
     'pinaudit import ~/Downloads/shop.example.har',
     'pinaudit import session.har --label "laptop, 3 June" --data-dir ~/.pinaudit',

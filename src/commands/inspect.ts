@@ -25,7 +25,7 @@ export const inspectCommand: Command<typeof options> = {
   usage: 'pinaudit inspect <url> [options]',
   about: 'Classifies one request as the proxy would and prints the Finding as JSON.',
   options,
-  positionals: { min: 1, max: 1, missing: 'a URL is required' },
+  positionals: { min: 1, max: 1, missing: 'a URL is required', tooMany: 'exactly one URL is expected' },
   examples: [
     "pinaudit inspect 'https://ct.pinterest.com/v3/?tid=2612345678901&event=checkout' --referer https://shop.example/cart",
   ],
