@@ -9,7 +9,8 @@
  * settings) and an answer that could not be read whole count for nothing.
  */
 import { parseParams } from '../classify/decode.js';
-import { isObject, nestingDepth, parseJson, type Json, type JsonObject } from '../classify/json-safe.js';
+import { parseJson } from '../classify/json-safe.js';
+import { isJsonObject, parseBoundedJson, type Json, type JsonFailure, type JsonObject } from '../json.js';
 import { SWITCHES, type SettingsEndpoint } from '../pinterest/account-settings.js';
 import { RESPONSE_LIMIT } from './response-body.js';
 
@@ -46,6 +47,13 @@ export interface SettingsVerdict {
 
 /** Nesting depth accepted in an answer (a user object is a few levels deep). */
 const RESPONSE_DEPTH = 64;
+
+/** Why an answer was not read, per parse failure. */
+const ANSWER_UNREAD: Readonly<Record<JsonFailure, string>> = {
+  'too-large': 'the answer is too long',
+  'too-deep': 'the answer is nested too deeply',
+  invalid: 'the answer is not JSON',
+};
 /** Keys of `options` that make a resource request about a named user rather than the person. */
 const USER_KEYS = ['username', 'user_id', 'userId', 'user', 'id'];
 
@@ -85,16 +93,16 @@ function requestFields(x: SettingsExchange): RequestSide {
     const fields: JsonObject = Object.fromEntries(params);
     if (changing && body.trimStart().startsWith('{')) {
       const parsed = parseJson(body);
-      if (parsed.ok && isObject(parsed.value)) Object.assign(fields, parsed.value);
+      if (parsed.ok && isJsonObject(parsed.value)) Object.assign(fields, parsed.value);
     }
     return { changes: changing ? switchesIn(fields, 'change') : [] };
   }
   const dataText = params.get('data');
   if (dataText === undefined) return { changes: [] };
   const data = parseJson(dataText);
-  if (!data.ok || !isObject(data.value)) return { ignored: 'the request’s data= is not readable JSON' };
+  if (!data.ok || !isJsonObject(data.value)) return { ignored: 'the request’s data= is not readable JSON' };
   const options = data.value.options;
-  if (!isObject(options)) return { changes: [] };
+  if (!isJsonObject(options)) return { changes: [] };
   const named = USER_KEYS.find((k) => options[k] !== undefined && options[k] !== null && options[k] !== '' && options[k] !== 'me');
   if (named !== undefined) return { ignored: `the request names a user (options.${named}): not the person's own settings` };
   return { changes: changing ? switchesIn(options, 'change') : [] };
@@ -104,22 +112,17 @@ type AnswerSide = { data: JsonObject } | { ignored: string; fatal?: boolean };
 
 /** The user object of the answer, where the endpoint is known to put it. */
 function answerData(endpoint: SettingsEndpoint, text: string): AnswerSide {
-  if (text.length > RESPONSE_LIMIT) return { ignored: 'the answer is too long' };
-  if (nestingDepth(text, RESPONSE_DEPTH) > RESPONSE_DEPTH) return { ignored: 'the answer is nested too deeply' };
-  let root: Json;
-  try {
-    root = JSON.parse(text) as Json;
-  } catch {
-    return { ignored: 'the answer is not JSON' };
-  }
-  if (!isObject(root)) return { ignored: 'the answer is not a JSON object' };
+  const parsed = parseBoundedJson(text, { chars: RESPONSE_LIMIT, depth: RESPONSE_DEPTH });
+  if (!parsed.ok) return { ignored: ANSWER_UNREAD[parsed.why] };
+  const root = parsed.value;
+  if (!isJsonObject(root)) return { ignored: 'the answer is not a JSON object' };
   const envelope = endpoint.protocol === 'resource' ? root.resource_response : root;
-  if (!isObject(envelope)) return { ignored: 'the answer has no resource_response' };
+  if (!isJsonObject(envelope)) return { ignored: 'the answer has no resource_response' };
   if (typeof envelope.status === 'string' && envelope.status !== 'success') {
     return { ignored: `Pinterest answered status ${JSON.stringify(envelope.status.slice(0, 40))}`, fatal: true };
   }
   const data = envelope.data;
-  if (!isObject(data)) return { ignored: 'the answer has no data object' };
+  if (!isJsonObject(data)) return { ignored: 'the answer has no data object' };
   return { data };
 }
 

@@ -6,7 +6,7 @@
 import type { Identifier, IdentifierKind, IdentifierSource } from '../types.js';
 import { COOKIES, CREDENTIAL_NAMES } from '../pinterest/cookies.js';
 import { HASH_LENGTHS, PD_IDENTIFIERS, TOP_LEVEL_IDENTIFIERS } from '../pinterest/params.js';
-import type { Json } from './json-safe.js';
+import type { Json } from '../json.js';
 import { LIMITS } from './limits.js';
 import { asList, asText, pick, type Payload } from './payload.js';
 

@@ -1,55 +1,19 @@
 /**
- * Bounded JSON parsing for attacker-controlled payloads. The text is size-capped and its nesting
- * depth is measured by a linear scan before `JSON.parse` sees it, so deeply nested input costs
- * one pass and never reaches a recursive walker. Truncated JSON (seen in real tag payloads) is
- * salvaged: complete `"key": "string"` pairs are still read.
+ * JSON of tag payloads, parsed within classification's caps (src/json.ts). Truncated JSON (seen in
+ * real tag payloads) is salvaged: complete `"key": "string"` pairs are still read.
  */
+import { parseBoundedJson, type Json, type JsonFailure, type JsonObject } from '../json.js';
 import { LIMITS } from './limits.js';
 
-export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-export type JsonObject = { [key: string]: Json };
-
 /** Outcome of parsing one JSON text. */
-export type JsonResult =
-  | { ok: true; value: Json }
-  | { ok: false; why: 'too-large' | 'too-deep' | 'invalid'; salvaged: JsonObject };
+export type JsonResult = { ok: true; value: Json } | { ok: false; why: JsonFailure; salvaged: JsonObject };
 
-/** Deepest bracket nesting outside strings, stopping early once it exceeds `limit`. */
-export function nestingDepth(text: string, limit: number): number {
-  let depth = 0;
-  let max = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) {
-      inString = true;
-    } else if (c === 0x7b || c === 0x5b) {
-      depth++;
-      if (depth > max) {
-        max = depth;
-        if (max > limit) return max;
-      }
-    } else if (c === 0x7d || c === 0x5d) {
-      depth--;
-    }
-  }
-  return max;
-}
-
-/** Parses JSON within the caps; on failure returns what could be salvaged. Never throws. */
+/** Parses JSON within classification's caps; on failure returns what could be salvaged. Never throws. */
 export function parseJson(text: string): JsonResult {
-  if (text.length > LIMITS.jsonChars) return { ok: false, why: 'too-large', salvaged: salvage(text) };
-  if (nestingDepth(text, LIMITS.jsonDepth) > LIMITS.jsonDepth) {
-    return { ok: false, why: 'too-deep', salvaged: {} };
-  }
-  try {
-    return { ok: true, value: JSON.parse(text) as Json };
-  } catch {
-    return { ok: false, why: 'invalid', salvaged: salvage(text) };
-  }
+  const parsed = parseBoundedJson(text, { chars: LIMITS.jsonChars, depth: LIMITS.jsonDepth });
+  if (parsed.ok) return parsed;
+  // Deeply nested text is refused whole: the pairs found in it would not be the payload's top level.
+  return { ok: false, why: parsed.why, salvaged: parsed.why === 'too-deep' ? {} : salvage(text) };
 }
 
 // Linear: a value cannot contain an unescaped quote, so each attempt stops at the next quote.
@@ -77,9 +41,4 @@ export function salvage(text: string): JsonObject {
     if (++count >= LIMITS.params) break;
   }
   return out;
-}
-
-/** True for a plain JSON object (not an array, not null). */
-export function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -7,7 +7,8 @@
 import type { IdentifierSource, Observation } from '../types.js';
 import { JSON_PARAMS } from '../pinterest/params.js';
 import { decodeBody, parseParams, type Param } from './decode.js';
-import { isObject, parseJson, type Json, type JsonObject } from './json-safe.js';
+import { isJsonObject, type Json, type JsonObject } from '../json.js';
+import { parseJson } from './json-safe.js';
 import { LIMITS } from './limits.js';
 
 /** One top-level field and where it travelled. */
@@ -67,8 +68,8 @@ function readBody(payload: Payload, observation: Observation, addParams: (p: Par
     let value: Json | undefined = parsed.ok ? parsed.value : parsed.salvaged;
     if (!parsed.ok) flag(payload, 'body', `The JSON body is ${describe(parsed.why)}; read what could be salvaged.`);
     // A batch of events: the first one speaks for the request.
-    if (Array.isArray(value)) value = value.find(isObject);
-    if (!isObject(value)) return;
+    if (Array.isArray(value)) value = value.find(isJsonObject);
+    if (!isJsonObject(value)) return;
     let count = 0;
     for (const [key, v] of Object.entries(value)) {
       if (++count > LIMITS.params) break;
@@ -123,7 +124,7 @@ function setBracketed(payload: Payload, param: Param, source: IdentifierSource):
   }
   let node: Json = field.value;
   for (let i = 0; i < rest.length; i++) {
-    if (!isObject(node)) return;
+    if (!isJsonObject(node)) return;
     const part = rest[i] as string;
     if (/^\d+$/.test(part) && Number(part) > LIMITS.bracketIndex) return;
     if (i === rest.length - 1) {
@@ -143,7 +144,7 @@ function expandJson(payload: Payload, name: string): void {
   const text = field.value.trim();
   if (text === '') return;
   const parsed = parseJson(text);
-  if (parsed.ok && isObject(parsed.value)) {
+  if (parsed.ok && isJsonObject(parsed.value)) {
     field.value = parsed.value;
     return;
   }
@@ -164,7 +165,7 @@ export function pick(payload: Payload, path: string): { value: Json; source: Ide
   if (field === undefined) return undefined;
   let node: Json = field.value;
   for (const part of rest) {
-    if (!isObject(node) || !Object.hasOwn(node, part)) return undefined;
+    if (!isJsonObject(node) || !Object.hasOwn(node, part)) return undefined;
     node = node[part] as Json;
   }
   return { value: node, source: field.source };
@@ -180,7 +181,7 @@ export function asText(value: Json | undefined): string | null {
 /** A JSON value as a list: arrays as-is, bracket-built objects (`{"0":…,"1":…}`) by index. */
 export function asList(value: Json | undefined): Json[] {
   if (Array.isArray(value)) return value;
-  if (!isObject(value)) return [];
+  if (!isJsonObject(value)) return [];
   return Object.keys(value)
     .filter((k) => /^\d+$/.test(k))
     .sort((a, b) => Number(a) - Number(b))

@@ -4,7 +4,7 @@
  */
 import type { Observation } from '../types.js';
 import { AD_CLIENT_HINTS, CLIENT_HINT_HEADERS } from '../pinterest/params.js';
-import { isObject } from './json-safe.js';
+import { isJsonObject } from '../json.js';
 import { pick, type Payload } from './payload.js';
 
 export interface Signals {
@@ -21,7 +21,7 @@ export function readSignals(observation: Observation, payload: Payload): Signals
   const flag = (name: string): boolean => typeof headers[name] === 'string' && headers[name]?.trim() === '1';
   const hints: string[] = [];
   const ad = pick(payload, 'ad')?.value;
-  if (isObject(ad)) {
+  if (isJsonObject(ad)) {
     for (const name of AD_CLIENT_HINTS) if (Object.hasOwn(ad, name)) hints.push(`ad.${name}`);
   }
   for (const name of CLIENT_HINT_HEADERS) if (typeof headers[name] === 'string') hints.push(name);

@@ -4,7 +4,7 @@
  */
 import type { LineItem, TagFields } from '../types.js';
 import { ED_FIELDS, LINE_ITEM_FIELDS } from '../pinterest/params.js';
-import { isObject, type Json } from './json-safe.js';
+import { isJsonObject, type Json } from '../json.js';
 import { LIMITS } from './limits.js';
 import { emailValues, hashAlgo } from './identifiers.js';
 import { asList, asText, pick, type Payload } from './payload.js';
@@ -23,7 +23,7 @@ export function tagFields(payload: Payload): TagFields {
     orderId: short(asText(pick(payload, `ed.${ED_FIELDS.orderId}`)?.value)),
     lineItems: asList(pick(payload, `ed.${ED_FIELDS.lineItems}`)?.value)
       .slice(0, LIMITS.lineItems)
-      .filter(isObject)
+      .filter(isJsonObject)
       .map(lineItem),
     partner: short(asText(pick(payload, `pd.${ED_FIELDS.partner}`)?.value) ?? asText(pick(payload, `ed.${ED_FIELDS.partner}`)?.value)),
   };

@@ -9,6 +9,7 @@
  * encoding. A JSON parameter that cannot be parsed is withheld whole: forwarding text we could not
  * read might forward the very identifiers we mean to remove.
  */
+import { isJsonObject, parseBoundedJson, type Json, type JsonObject } from '../json.js';
 import { COOKIES } from '../pinterest/cookies.js';
 import { PAGE_PARAMS, PD_IDENTIFIERS, PD_PERSONAL_FIELDS, TOP_LEVEL_IDENTIFIERS } from '../pinterest/params.js';
 
@@ -147,38 +148,10 @@ export function editParams(input: string, withheld: Withheld, part: 'query' | 'b
   return { text: changed ? kept.join('&') : input, changed };
 }
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-type JsonObject = { [key: string]: Json };
-
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** Deepest bracket nesting outside strings, stopping once it exceeds `limit`. */
-function tooDeep(text: string, limit: number): boolean {
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c) i++;
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x7b || c === 0x5b) {
-      if (++depth > limit) return true;
-    } else if (c === 0x7d || c === 0x5d) depth--;
-  }
-  return false;
-}
-
-/** Parses JSON within the caps; `undefined` when it is too large, too deep or invalid. */
+/** Parses JSON within the strip's caps; `undefined` when it is too large, too deep or invalid. */
 export function parseBounded(text: string): Json | undefined {
-  if (text.length > STRIP_LIMITS.jsonChars || tooDeep(text, STRIP_LIMITS.jsonDepth)) return undefined;
-  try {
-    return JSON.parse(text) as Json;
-  } catch {
-    return undefined;
-  }
+  const parsed = parseBoundedJson(text, { chars: STRIP_LIMITS.jsonChars, depth: STRIP_LIMITS.jsonDepth });
+  return parsed.ok ? parsed.value : undefined;
 }
 
 /**
@@ -187,7 +160,7 @@ export function parseBounded(text: string): Json | undefined {
  */
 export function editJsonText(base: string, text: string, withheld: Withheld): { text: string; changed: boolean } | null {
   const value = parseBounded(text.trim());
-  if (!isObject(value)) return null;
+  if (!isJsonObject(value)) return null;
   const changed = removeFields(base, value, withheld);
   return { text: changed ? JSON.stringify(value) : text, changed };
 }
@@ -224,7 +197,7 @@ export function editJsonEvent(event: JsonObject, withheld: Withheld): boolean {
     const base = key.toLowerCase();
     if (!STRIP_NESTED.has(base)) continue;
     const value = event[key];
-    if (isObject(value)) {
+    if (isJsonObject(value)) {
       if (removeFields(base, value, withheld)) changed = true;
     } else if (typeof value === 'string' && value.trim() !== '') {
       const edited = editJsonText(base, value, withheld);
@@ -245,6 +218,3 @@ export function editJsonEvent(event: JsonObject, withheld: Withheld): boolean {
   }
   return changed;
 }
-
-export { isObject as isJsonObject };
-export type { Json, JsonObject };

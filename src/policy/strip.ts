@@ -10,7 +10,8 @@
  * Bodies: JSON and form bodies are edited like the query string; a body that cannot be read
  * (compressed, binary, not UTF-8, malformed JSON, too large) is withheld and listed as `body`.
  */
-import { editJsonEvent, editParams, isJsonObject, parseBounded, STRIP_LIMITS, Withheld, type Json } from './strip-fields.js';
+import { isJsonObject, type Json } from '../json.js';
+import { editJsonEvent, editParams, parseBounded, STRIP_LIMITS, Withheld } from './strip-fields.js';
 
 /** Header values as Node gives them. */
 export type HeaderRecord = Record<string, string | string[]>;

@@ -6,7 +6,8 @@
 import { describe, expect, test } from 'vitest';
 import { classify, LIMITS } from '../../src/classify/index.js';
 import { parseParams } from '../../src/classify/decode.js';
-import { nestingDepth, parseJson } from '../../src/classify/json-safe.js';
+import { parseJson } from '../../src/classify/json-safe.js';
+import { nestingDepth } from '../../src/json.js';
 import { BODY_LIMIT, type Finding, type Observation } from '../../src/types.js';
 import { context, fromFixture, loadFixtures, makeObservation } from './helpers.js';
 
