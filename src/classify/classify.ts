@@ -14,6 +14,7 @@ import { LIMITS } from './limits.js';
 import { clip } from './decode.js';
 import { asText, pick, readPayload } from './payload.js';
 import { readSignals } from './signals.js';
+import { splitUrl } from '../url.js';
 import { tagFields } from './tag-fields.js';
 
 /** What classification may know beyond the request itself. */
@@ -41,7 +42,7 @@ function classifyUnsafe(observation: Observation, context: ClassifyContext): Fin
   const host = normalizeHost(observation.host || hostOf(url.slice(0, LIMITS.urlChars)) || '');
   if (!isPinterestHost(host)) return notPinterest(host);
 
-  const { path, query, clipped } = splitUrl(url);
+  const { path, query, clipped } = splitUrl(url, LIMITS);
   const endpoint = endpointOf(host, path) as EndpointMatch;
   const payload = readPayload(observation, query, clipped);
   const embedded = endpoint.category !== 'first-party';
@@ -181,24 +182,6 @@ function isNavigation(observation: Observation): boolean {
   return mode === 'navigate' && (dest === undefined || dest === 'document');
 }
 
-/** Splits a URL into path and query without parsing more than the caps allow. */
-export function splitUrl(url: string): { path: string; query: string; clipped: boolean } {
-  const max = LIMITS.pathChars + LIMITS.queryChars + 2048;
-  const clipped = url.length > max;
-  let text = clipped ? url.slice(0, max) : url;
-  const hash = text.indexOf('#');
-  if (hash !== -1) text = text.slice(0, hash);
-  const scheme = text.indexOf('://');
-  let i = scheme !== -1 && scheme < 16 ? scheme + 3 : 0;
-  if (i > 0) while (i < text.length && text[i] !== '/' && text[i] !== '?') i++;
-  const q = text.indexOf('?', i);
-  const path = (q === -1 ? text.slice(i) : text.slice(i, q)) || '/';
-  return {
-    path: path.length > LIMITS.pathChars ? path.slice(0, LIMITS.pathChars) : path,
-    query: q === -1 ? '' : text.slice(q + 1),
-    clipped,
-  };
-}
 
 function normalizeHost(raw: string): string {
   let host = String(raw).slice(0, 300).trim().toLowerCase();

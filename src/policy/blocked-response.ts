@@ -9,6 +9,7 @@
  * so letting any page read them exposes nothing.
  */
 import type { Finding, Observation } from '../types.js';
+import { splitUrl } from '../url.js';
 import { isOrigin } from './strip.js';
 
 /** What the blocked answer pretends to be. */
@@ -26,6 +27,9 @@ const GIF_BASE64 = 'R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7';
 
 /** Longest reason sent in a header. */
 const REASON_HEADER_CHARS = 200;
+
+/** How much of the URL is read to tell a JSONP call. */
+const URL_CAPS = { pathChars: 8 * 1024, queryChars: 8 * 1024 };
 
 const DEST_KINDS: Readonly<Record<string, BlockedKind>> = {
   script: 'script',
@@ -113,7 +117,7 @@ export function kindOf(observation: Observation, finding: Finding | null): Block
   const fromDest = Object.hasOwn(DEST_KINDS, dest) ? DEST_KINDS[dest] : undefined;
   if (fromDest !== undefined) return fromDest;
 
-  const { path, query } = splitUrl(typeof observation.url === 'string' ? observation.url : '');
+  const { path, query } = splitUrl(typeof observation.url === 'string' ? observation.url : '', URL_CAPS);
   if (isJsonp(path, query)) return 'script';
 
   const accept = (headers['accept'] ?? '').toLowerCase();
@@ -146,17 +150,6 @@ export function kindOf(observation: Observation, finding: Finding | null): Block
 function isJsonp(path: string, query: string): boolean {
   if (!/(^|&)callback=/.test(query)) return false;
   return path.endsWith('/urls/count.json') || path.includes('/pidgets/');
-}
-
-function splitUrl(url: string): { path: string; query: string } {
-  const text = url.slice(0, 16 * 1024);
-  const hash = text.indexOf('#');
-  const bare = hash === -1 ? text : text.slice(0, hash);
-  const scheme = bare.indexOf('://');
-  const pathStart = scheme === -1 ? 0 : bare.indexOf('/', scheme + 3);
-  const q = bare.indexOf('?');
-  const path = pathStart === -1 ? '/' : bare.slice(pathStart, q === -1 || q < pathStart ? undefined : q);
-  return { path: path || '/', query: q === -1 ? '' : bare.slice(q + 1) };
 }
 
 /** Printable ASCII only, one line, bounded: request data in a reason must not split a header. */
