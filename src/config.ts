@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { isIP } from 'node:net';
 import { PinauditError, messageOf } from './errors.js';
-import { isLoopbackName } from './proxy/hosts.js';
+import { isLoopbackName } from './loopback.js';
 import { parseResolverRules, type ResolverRule } from './proxy/resolver.js';
 import { BLOCK_MODES, type BlockMode } from './types.js';
 

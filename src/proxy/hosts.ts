@@ -66,9 +66,3 @@ export function formatHostPort(hp: HostPort, defaultPort?: number): string {
   const host = isIPv6(hp.host) ? `[${hp.host}]` : hp.host;
   return hp.port === defaultPort ? host : `${host}:${hp.port}`;
 }
-
-/** True for names that only ever mean this machine. */
-export function isLoopbackName(host: string): boolean {
-  const h = host.toLowerCase().replace(/^\[|\]$/g, '');
-  return h === 'localhost' || h.endsWith('.localhost') || h === '::1' || /^127(?:\.\d{1,3}){3}$/.test(h);
-}

@@ -10,6 +10,7 @@
  *  - every response carries a strict CSP (no inline script or style) and friends.
  */
 import { timingSafeEqual } from 'node:crypto';
+import { isLoopbackName } from '../loopback.js';
 import { CHECK_HOST } from '../pinterest/domains.js';
 
 /** The header the page sends the session token in. */
@@ -49,13 +50,6 @@ export function parseHost(value: string | undefined): { name: string; port: stri
   const m = /^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(?::(\d{1,5}))?$/i.exec(value.trim());
   if (!m || m[1] === undefined) return null;
   return { name: m[1].toLowerCase(), port: m[2] ?? null };
-}
-
-/** True for the names that always mean this machine. */
-export function isLoopbackName(name: string): boolean {
-  if (name === 'localhost' || name === '[::1]') return true;
-  const m = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(name);
-  return m !== null && m.slice(1).every((o) => Number(o) <= 255);
 }
 
 /** Whether a Host header is acceptable: a loopback name, or one of `extra` (explicit LAN binds). */

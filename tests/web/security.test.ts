@@ -28,6 +28,8 @@ describe('Host guard (DNS rebinding)', () => {
     ['127.0.0.1.attacker.example', false],
     ['localhost.attacker.example:8081', false],
     ['127.0.0.256', false],
+    ['127.300.0.1:8081', false],
+    ['app.localhost:8081', true],
     ['0.0.0.0:8081', false],
     ['192.168.1.10:8081', false],
     ['127.0.0.1:8081/evil', false],
