@@ -32,10 +32,9 @@ const shell = {
 function currentRange() {
   const name = shell.rangeSelect.value;
   if (name !== 'custom') return { range: name };
-  const from = shell.from.value ? new Date(`${shell.from.value}T00:00`).getTime() : undefined;
-  // The "to" date is inclusive for people: the range ends at the next local midnight.
-  const to = shell.to.value ? new Date(`${shell.to.value}T00:00`).getTime() + 86_400_000 : undefined;
-  return { from, to };
+  // The dates go as typed (YYYY-MM-DD): the server reads them as its local days, the "to" date
+  // inclusive, exactly as the CLI's --from/--to (calendar days, so a daylight-saving day is 23 or 25 h).
+  return { from: shell.from.value || undefined, to: shell.to.value || undefined };
 }
 
 function restoreRange() {

@@ -10,7 +10,7 @@ import { Writable } from 'node:stream';
 import { databasePath } from '../app.js';
 import { messageOf, PinauditError } from '../errors.js';
 import { CSV_SCHEMA_VERSION, writeCsv } from '../export/csv.js';
-import { nextDay, parseDay } from '../store/days.js';
+import { parseWhen as parseTime } from '../store/days.js';
 import type { RequestFilter } from '../store/queries.js';
 import { CATEGORY_FILTERS, DECISION_FILTERS } from '../types.js';
 import type { Command, Io, Values } from './command.js';
@@ -141,17 +141,9 @@ function oneOf<T extends string>(value: string, allowed: readonly T[], flag: str
   return value as T;
 }
 
-/**
- * A command-line time: `YYYY-MM-DD` is local midnight (for an end bound, the midnight after, so
- * the day is included); anything else must be an ISO 8601 date-time. Throws a USAGE error.
- */
+/** A command-line time (see store/days.ts `parseWhen`); throws a USAGE error naming the flag. */
 export function parseWhen(text: string, flag: string, end = flag === 'to'): number {
-  const day = parseDay(text);
-  if (day !== null) return end ? nextDay(day) : day;
-  if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/.test(text)) {
-    const t = Date.parse(text);
-    if (Number.isFinite(t)) return t;
-  }
+  const t = parseTime(text, end);
+  if (t !== null) return t;
   throw new PinauditError('USAGE', `--${flag} must be a date (2025-06-01) or an ISO 8601 time (2025-06-01T14:00:00Z), not ${JSON.stringify(text)}`);
 }
-

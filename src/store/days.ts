@@ -56,6 +56,21 @@ export function parseDay(text: string): number | null {
   return date.getTime();
 }
 
+/**
+ * A time people write (CLI flags, the dashboard's range, API parameters): a local date
+ * `YYYY-MM-DD`, meaning its midnight or, as an `end` bound, the next midnight so the day is
+ * included; or an ISO 8601 date-time. Null when it is neither.
+ */
+export function parseWhen(text: string, end = false): number | null {
+  const day = parseDay(text);
+  if (day !== null) return end ? nextDay(day) : day;
+  if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/.test(text)) {
+    const t = Date.parse(text);
+    if (Number.isFinite(t)) return t;
+  }
+  return null;
+}
+
 /** A half-open time range `[from, to)` in ms. */
 export interface TimeRange {
   from: number;

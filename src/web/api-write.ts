@@ -4,7 +4,6 @@
  * are validated and turned into calls on the settings handle and the purge function.
  */
 import type { FastifyInstance } from 'fastify';
-import { parseDay } from '../store/days.js';
 import type { PruneReport, PurgeOptions } from '../store/retention.js';
 import { validateSettings, type StoredSettings } from '../store/settings.js';
 import type { SettingsHandle } from '../store/writer.js';
@@ -55,7 +54,7 @@ export function registerWriteRoutes(app: FastifyInstance, deps: WriteDeps): void
     }
     let options: PurgeOptions;
     if (body.all === true && body.before === undefined) options = { all: true };
-    else if (typeof body.before === 'string' && body.all === undefined) options = { before: new Date(beforeTime(body.before)) };
+    else if (typeof body.before === 'string' && body.all === undefined) options = { before: new Date(parseTime(body.before, 'before')) };
     else throw new WebError(400, 'BAD_PARAM', 'purge needs either "all": true or "before": "YYYY-MM-DD"');
     const report = deps.purge(options);
     return { ...report, cutoff: report.cutoff === Number.MAX_SAFE_INTEGER ? null : report.cutoff };
@@ -67,12 +66,4 @@ function objectBody(body: unknown): Record<string, unknown> {
     throw new WebError(400, 'BAD_BODY', 'the request body must be a JSON object');
   }
   return body as Record<string, unknown>;
-}
-
-/** `YYYY-MM-DD` is local midnight (as the CLI's --before) and must be a real date; other forms go through parseTime. */
-function beforeTime(text: string): number {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return parseTime(text, 'before');
-  const day = parseDay(text);
-  if (day === null) throw new WebError(400, 'BAD_PARAM', `before must be a real date (YYYY-MM-DD), not ${JSON.stringify(text)}`);
-  return day;
 }

@@ -2,6 +2,7 @@
  * Query-string parsing for the dashboard API: time ranges, request filters and small scalars.
  * Everything arrives as untrusted text; a bad value is a 400 that names the parameter.
  */
+import { parseWhen } from '../store/days.js';
 import type { RequestFilter } from '../store/queries.js';
 import { CATEGORY_FILTERS, DECISION_FILTERS } from '../types.js';
 
@@ -46,10 +47,15 @@ export function one(q: QueryBag, name: string): string | undefined {
   return s === undefined || s === '' ? undefined : s;
 }
 
-/** A time as ms since the epoch or an ISO 8601 date/time. */
-export function parseTime(text: string, name: string): number {
-  const n = /^\d{1,16}$/.test(text) ? Number(text) : Date.parse(text);
-  if (!Number.isFinite(n)) throw new WebError(400, 'BAD_PARAM', `${name} must be a time in ms or an ISO 8601 date, not ${JSON.stringify(text)}`);
+/**
+ * A time as ms since the epoch, an ISO 8601 date-time, or a local date (`YYYY-MM-DD`; as an `end`
+ * bound it includes that day), read as the CLI reads it.
+ */
+export function parseTime(text: string, name: string, end = false): number {
+  const n = /^\d{1,16}$/.test(text) ? Number(text) : parseWhen(text, end);
+  if (n === null || !Number.isFinite(n)) {
+    throw new WebError(400, 'BAD_PARAM', `${name} must be a time in ms, an ISO 8601 time or a date (YYYY-MM-DD), not ${JSON.stringify(text)}`);
+  }
   return n;
 }
 
@@ -63,7 +69,7 @@ export function parseRange(q: QueryBag, now: number): ResolvedRange {
   const name = one(q, 'range');
   if (fromText !== undefined || toText !== undefined || name === 'custom') {
     const from = fromText === undefined ? null : parseTime(fromText, 'from');
-    const to = toText === undefined ? null : parseTime(toText, 'to');
+    const to = toText === undefined ? null : parseTime(toText, 'to', true);
     if (from !== null && to !== null && to <= from) throw new WebError(400, 'BAD_PARAM', 'to must be after from');
     return { name: 'custom', from, to };
   }
