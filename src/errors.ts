@@ -1,21 +1,39 @@
 /**
- * One table of coded errors. Each code maps to an exit code for the CLI (and, for the dashboard,
- * an HTTP status) in one place, so callers narrow on `code`, never on message text.
+ * One table of coded errors. Each code maps to an exit code for the CLI and an HTTP status for the
+ * dashboard in this one place, so callers narrow on `code`, never on message text. Every coded
+ * error is a {@link PinauditError} (the storage layer's StoreError is one, with the store's codes).
  */
 export const ERROR_CODES = {
+  // Usage and configuration
   USAGE: { exit: 2, status: 400 },
   CONFIG: { exit: 2, status: 400 },
+  // Sockets, files and folders
   PORT_IN_USE: { exit: 1, status: 500 },
   LISTEN_FAILED: { exit: 1, status: 500 },
   DIR_UNWRITABLE: { exit: 1, status: 500 },
   FILE_UNREADABLE: { exit: 1, status: 500 },
   CA_CORRUPT: { exit: 1, status: 500 },
+  // The database (StoreError)
   DB_NEWER: { exit: 1, status: 500 },
   DB_CHANGED: { exit: 1, status: 500 },
   DB_CORRUPT: { exit: 1, status: 500 },
+  DB_OPEN: { exit: 1, status: 500 },
+  MIGRATIONS_MISSING: { exit: 1, status: 500 },
+  MIGRATION_FAILED: { exit: 1, status: 500 },
+  BAD_SETTING: { exit: 2, status: 400 },
+  // HAR import
   HAR_MALFORMED: { exit: 1, status: 400 },
+  // The dashboard's requests
+  BAD_PARAM: { exit: 2, status: 400 },
+  BAD_BODY: { exit: 2, status: 400 },
+  CONFIRMATION_REQUIRED: { exit: 2, status: 400 },
+  HOST_REFUSED: { exit: 1, status: 403 },
+  ORIGIN_REFUSED: { exit: 1, status: 403 },
+  TOKEN_REQUIRED: { exit: 1, status: 403 },
+  NOT_FOUND: { exit: 1, status: 404 },
+  CHART_MISSING: { exit: 1, status: 500 },
   INTERNAL: { exit: 1, status: 500 },
-} as const;
+} as const satisfies Record<string, { exit: 0 | 1 | 2; status: number }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 
@@ -31,6 +49,11 @@ export class PinauditError extends Error {
   get exitCode(): number {
     return ERROR_CODES[this.code].exit;
   }
+
+  /** The HTTP status the dashboard answers with. */
+  get status(): number {
+    return ERROR_CODES[this.code].status;
+  }
 }
 
 /** The message of anything thrown, for one-line reports. */
@@ -41,10 +64,7 @@ export function messageOf(err: unknown): string {
 
 /** The table's code of anything thrown, or null when it carries none. */
 export function errorCodeOf(err: unknown): ErrorCode | null {
-  if (typeof err === 'object' && err !== null && 'code' in err) {
-    const code = (err as { code: unknown }).code;
-    if (typeof code === 'string' && Object.hasOwn(ERROR_CODES, code)) return code as ErrorCode;
-  }
+  if (err instanceof PinauditError) return err.code;
   return null;
 }
 

@@ -5,8 +5,8 @@
 
 let session = null;
 
-/** The session token, fetched once per page load. */
-async function getSession() {
+/** The session (token, and the server's vocabulary such as the filter values), fetched once per page load. */
+export async function getSession() {
   if (!session) session = await getJson('/api/session');
   return session;
 }

@@ -75,14 +75,12 @@ export interface ImportSummary {
 }
 
 /** The HAR is malformed or truncated; `summary` says what was imported before it. */
-export class HarImportError extends Error {
-  /** Not in the shared error table: any code outside it maps to exit 1 (runtime failure). */
-  readonly code = 'HAR_MALFORMED';
+export class HarImportError extends PinauditError {
   readonly entry: number | null;
   readonly summary: ImportSummary;
 
   constructor(message: string, entry: number | null, summary: ImportSummary, cause: unknown) {
-    super(message, { cause });
+    super('HAR_MALFORMED', message, { cause });
     this.name = 'HarImportError';
     this.entry = entry;
     this.summary = summary;

@@ -1,10 +1,15 @@
 /**
- * The storage layer's coded errors. The code is stable (the CLI maps it to an exit code and the
- * dashboard to a status); the message is for people and says what to do.
+ * The storage layer's coded errors: PinauditErrors limited to the store's codes (the table in
+ * src/errors.ts maps them to an exit code and a status); the message is for people and says what
+ * to do.
  */
+import { PinauditError, type ErrorCode } from '../errors.js';
+
+export { messageOf } from '../errors.js';
 
 /** Every code a {@link StoreError} can carry. */
-export type StoreErrorCode =
+export type StoreErrorCode = Extract<
+  ErrorCode,
   /** The database records migrations this pinaudit does not know: it was made by a newer version. */
   | 'DB_NEWER'
   /** A migration file that was applied to this database has since changed (checksum mismatch). */
@@ -18,23 +23,17 @@ export type StoreErrorCode =
   /** A migration failed to apply; nothing of it was kept. */
   | 'MIGRATION_FAILED'
   /** A setting was given a value of the wrong shape. */
-  | 'BAD_SETTING';
+  | 'BAD_SETTING'
+>;
 
 /** An error of the storage layer with a stable `code`. */
-export class StoreError extends Error {
-  readonly code: StoreErrorCode;
+export class StoreError extends PinauditError {
+  declare readonly code: StoreErrorCode;
 
   constructor(code: StoreErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super(code, message, options);
     this.name = 'StoreError';
-    this.code = code;
   }
-}
-
-/** The message of any thrown value. */
-export function messageOf(err: unknown): string {
-  if (err instanceof Error) return err.message;
-  return String(err);
 }
 
 /** The SQLite error code (`SQLITE_BUSY`, `SQLITE_NOTADB`, …) of a thrown value, if it has one. */

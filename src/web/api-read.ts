@@ -6,7 +6,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { Queries, SiteSort, TimelinePoint } from '../store/queries.js';
 import type { SettingsHandle } from '../store/writer.js';
-import { intParam, oneOf, parseRange, parseRequestFilter, textParam, WebError, type QueryBag, type ResolvedRange } from './params.js';
+import { intParam, oneOf, parseRange, parseRequestFilter, textParam, type QueryBag, type ResolvedRange } from './params.js';
+import { PinauditError } from '../errors.js';
 
 /** What the read routes need. */
 export interface ReadDeps {
@@ -66,7 +67,7 @@ export function registerReadRoutes(app: FastifyInstance, deps: ReadDeps): void {
 
   app.get('/api/identifiers/:id/sites', async (req) => {
     const id = Number((req.params as { id: string }).id);
-    if (!Number.isSafeInteger(id) || id < 1) throw new WebError(400, 'BAD_PARAM', 'identifier id must be a positive whole number');
+    if (!Number.isSafeInteger(id) || id < 1) throw new PinauditError('BAD_PARAM', 'identifier id must be a positive whole number');
     const r = range(req.query);
     return { range: rangeOut(r), id, sites: q.identifierSites(id, r) };
   });
@@ -96,7 +97,7 @@ export function registerReadRoutes(app: FastifyInstance, deps: ReadDeps): void {
 /** A site name from the URL: a registrable domain is short and has no spaces or slashes. */
 export function siteParam(text: string): string {
   const site = text.trim().toLowerCase();
-  if (!/^[^\s/\\?#]{1,253}$/.test(site)) throw new WebError(400, 'BAD_PARAM', 'not a site name');
+  if (!/^[^\s/\\?#]{1,253}$/.test(site)) throw new PinauditError('BAD_PARAM', 'not a site name');
   return site;
 }
 

@@ -8,7 +8,8 @@ import type { PruneReport, PurgeOptions } from '../store/retention.js';
 import { validateSettings, type StoredSettings } from '../store/settings.js';
 import type { SettingsHandle } from '../store/writer.js';
 import { siteParam } from './api-read.js';
-import { parseTime, WebError } from './params.js';
+import { PinauditError } from '../errors.js';
+import { parseTime } from './params.js';
 
 /** What the write routes need. */
 export interface WriteDeps {
@@ -26,14 +27,14 @@ export function registerWriteRoutes(app: FastifyInstance, deps: WriteDeps): void
   app.put('/api/settings', async (req) => {
     const body = objectBody(req.body);
     const unknown = Object.keys(body).filter((k) => !(SETTING_KEYS as readonly string[]).includes(k));
-    if (unknown.length > 0) throw new WebError(400, 'BAD_SETTING', `unknown setting ${unknown.join(', ')}`);
+    if (unknown.length > 0) throw new PinauditError('BAD_SETTING', `unknown setting ${unknown.join(', ')}`);
     // validateSettings throws StoreError BAD_SETTING naming the field; the error handler maps it.
     return deps.settings.set(validateSettings(body));
   });
 
   app.post('/api/exceptions', async (req) => {
     const body = objectBody(req.body);
-    if (typeof body.site !== 'string') throw new WebError(400, 'BAD_PARAM', 'site must be a site name');
+    if (typeof body.site !== 'string') throw new PinauditError('BAD_PARAM', 'site must be a site name');
     const site = siteParam(body.site);
     const current = deps.settings.get().exceptions;
     if (current.includes(site)) return deps.settings.get();
@@ -50,12 +51,12 @@ export function registerWriteRoutes(app: FastifyInstance, deps: WriteDeps): void
   app.post('/api/purge', async (req) => {
     const body = objectBody(req.body);
     if (body.confirm !== PURGE_CONFIRMATION) {
-      throw new WebError(400, 'CONFIRMATION_REQUIRED', `purge needs "confirm": "${PURGE_CONFIRMATION}"`);
+      throw new PinauditError('CONFIRMATION_REQUIRED', `purge needs "confirm": "${PURGE_CONFIRMATION}"`);
     }
     let options: PurgeOptions;
     if (body.all === true && body.before === undefined) options = { all: true };
     else if (typeof body.before === 'string' && body.all === undefined) options = { before: new Date(parseTime(body.before, 'before')) };
-    else throw new WebError(400, 'BAD_PARAM', 'purge needs either "all": true or "before": "YYYY-MM-DD"');
+    else throw new PinauditError('BAD_PARAM', 'purge needs either "all": true or "before": "YYYY-MM-DD"');
     const report = deps.purge(options);
     return { ...report, cutoff: report.cutoff === Number.MAX_SAFE_INTEGER ? null : report.cutoff };
   });
@@ -63,7 +64,7 @@ export function registerWriteRoutes(app: FastifyInstance, deps: WriteDeps): void
 
 function objectBody(body: unknown): Record<string, unknown> {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new WebError(400, 'BAD_BODY', 'the request body must be a JSON object');
+    throw new PinauditError('BAD_BODY', 'the request body must be a JSON object');
   }
   return body as Record<string, unknown>;
 }

@@ -11,7 +11,8 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { trustInstructions } from '../ca/trust-help.js';
 import { csvChunks, CSV_SCHEMA_VERSION } from '../export/csv.js';
 import { CHECK_HOST, PINTEREST_DOMAINS } from '../pinterest/domains.js';
-import { StoreError } from '../store/errors.js';
+import { PinauditError } from '../errors.js';
+import { CATEGORY_FILTERS, DECISION_FILTERS } from '../types.js';
 import type { Queries } from '../store/queries.js';
 import type { PruneReport, PurgeOptions } from '../store/retention.js';
 import type { SettingsHandle } from '../store/writer.js';
@@ -20,7 +21,7 @@ import { registerWriteRoutes } from './api-write.js';
 import type { LiveFeed } from './live.js';
 import { registerLiveRoute } from './live-route.js';
 import { pacFile, proxyAddress } from './pac.js';
-import { flag, parseRequestFilter, WebError, type QueryBag } from './params.js';
+import { flag, parseRequestFilter, type QueryBag } from './params.js';
 import { hostAllowed, originProblem, SECURITY_HEADERS, TOKEN_HEADER, tokenMatches } from './security.js';
 import { chartLibraryPath, findDashboardDir, StaticRoot } from './static.js';
 
@@ -68,13 +69,13 @@ export function buildDashboard(deps: DashboardDeps): FastifyInstance {
   app.addHook('onRequest', async (req, reply) => {
     reply.headers(SECURITY_HEADERS);
     if (!hostAllowed(req.headers.host, deps.allowedHosts)) {
-      throw new WebError(403, 'HOST_REFUSED', 'this dashboard answers only on a loopback address (localhost, 127.0.0.1)');
+      throw new PinauditError('HOST_REFUSED', 'this dashboard answers only on a loopback address (localhost, 127.0.0.1)');
     }
     const mutating = !SAFE_METHODS.has(req.method);
     const problem = originProblem(req.headers.origin, req.headers.host, mutating);
-    if (problem) throw new WebError(403, 'ORIGIN_REFUSED', problem);
+    if (problem) throw new PinauditError('ORIGIN_REFUSED', problem);
     if (mutating && !tokenMatches(req.headers[TOKEN_HEADER], token)) {
-      throw new WebError(403, 'TOKEN_REQUIRED', `state changes need the session token in ${TOKEN_HEADER}`);
+      throw new PinauditError('TOKEN_REQUIRED', `state changes need the session token in ${TOKEN_HEADER}`);
     }
     if (req.url.startsWith('/api/')) reply.header('cache-control', 'no-store');
   });
@@ -88,7 +89,12 @@ export function buildDashboard(deps: DashboardDeps): FastifyInstance {
     void reply.code(404).send({ error: { code: 'NOT_FOUND', message: `no such route: ${req.method} ${req.url.split('?')[0]}` } });
   });
 
-  app.get('/api/session', async () => ({ token, tokenHeader: TOKEN_HEADER, csvSchemaVersion: CSV_SCHEMA_VERSION }));
+  app.get('/api/session', async () => ({
+    token,
+    tokenHeader: TOKEN_HEADER,
+    csvSchemaVersion: CSV_SCHEMA_VERSION,
+    filters: { category: CATEGORY_FILTERS, decision: DECISION_FILTERS },
+  }));
 
   app.get('/api/setup', async () => ({
     proxy: { host: deps.proxy.host, port: deps.proxy.port, address: proxyAddress(deps.proxy) },
@@ -134,14 +140,14 @@ export function buildDashboard(deps: DashboardDeps): FastifyInstance {
 
   app.get('/vendor/chart.umd.min.js', async (_req, reply) => {
     const file = await chart.read('/chart.umd.min.js');
-    if (!file) throw new WebError(500, 'CHART_MISSING', 'chart.js is not installed (npm install)');
+    if (!file) throw new PinauditError('CHART_MISSING', 'chart.js is not installed (npm install)');
     return reply.type(file.type).header('cache-control', 'max-age=3600').send(file.body);
   });
 
   app.get('/*', async (req, reply) => {
     const path = req.url.split('?')[0] ?? '/';
     const file = await root.read(path === '/' ? '/index.html' : path);
-    if (!file) throw new WebError(404, 'NOT_FOUND', 'no such file');
+    if (!file) throw new PinauditError('NOT_FOUND', 'no such file');
     return reply.type(file.type).header('cache-control', 'no-cache').send(file.body);
   });
 
@@ -150,12 +156,7 @@ export function buildDashboard(deps: DashboardDeps): FastifyInstance {
 
 /** Maps anything thrown to a status, a stable code and a message fit to show. */
 function describeError(err: unknown): { status: number; code: string; message: string } {
-  if (err instanceof WebError) return { status: err.status, code: err.code, message: err.message };
-  if (err instanceof StoreError) {
-    return err.code === 'BAD_SETTING'
-      ? { status: 400, code: err.code, message: err.message }
-      : { status: 500, code: err.code, message: err.message };
-  }
+  if (err instanceof PinauditError) return { status: err.status, code: err.code, message: err.message };
   // Fastify's own errors (bad JSON, body too large, unsupported media type) carry a 4xx statusCode.
   if (typeof err === 'object' && err !== null && 'statusCode' in err) {
     const status = Number((err as { statusCode: unknown }).statusCode);

@@ -2,22 +2,10 @@
  * Query-string parsing for the dashboard API: time ranges, request filters and small scalars.
  * Everything arrives as untrusted text; a bad value is a 400 that names the parameter.
  */
+import { PinauditError } from '../errors.js';
 import { parseWhen } from '../store/days.js';
 import type { RequestFilter } from '../store/queries.js';
 import { CATEGORY_FILTERS, DECISION_FILTERS } from '../types.js';
-
-/** An error answered with its status and a JSON body `{ error: { code, message } }`. */
-export class WebError extends Error {
-  readonly status: number;
-  readonly code: string;
-
-  constructor(status: number, code: string, message: string) {
-    super(message);
-    this.name = 'WebError';
-    this.status = status;
-    this.code = code;
-  }
-}
 
 /** A query string as fastify parses it. */
 export type QueryBag = Record<string, string | string[] | undefined>;
@@ -54,7 +42,7 @@ export function one(q: QueryBag, name: string): string | undefined {
 export function parseTime(text: string, name: string, end = false): number {
   const n = /^\d{1,16}$/.test(text) ? Number(text) : parseWhen(text, end);
   if (n === null || !Number.isFinite(n)) {
-    throw new WebError(400, 'BAD_PARAM', `${name} must be a time in ms, an ISO 8601 time or a date (YYYY-MM-DD), not ${JSON.stringify(text)}`);
+    throw new PinauditError('BAD_PARAM', `${name} must be a time in ms, an ISO 8601 time or a date (YYYY-MM-DD), not ${JSON.stringify(text)}`);
   }
   return n;
 }
@@ -70,12 +58,12 @@ export function parseRange(q: QueryBag, now: number): ResolvedRange {
   if (fromText !== undefined || toText !== undefined || name === 'custom') {
     const from = fromText === undefined ? null : parseTime(fromText, 'from');
     const to = toText === undefined ? null : parseTime(toText, 'to', true);
-    if (from !== null && to !== null && to <= from) throw new WebError(400, 'BAD_PARAM', 'to must be after from');
+    if (from !== null && to !== null && to <= from) throw new PinauditError('BAD_PARAM', 'to must be after from');
     return { name: 'custom', from, to };
   }
   if (name === undefined || name === 'all') return { name: 'all', from: null, to: null };
   if (!(RANGES as readonly string[]).includes(name)) {
-    throw new WebError(400, 'BAD_PARAM', `range must be one of ${RANGES.join(', ')}, or from/to`);
+    throw new PinauditError('BAD_PARAM', `range must be one of ${RANGES.join(', ')}, or from/to`);
   }
   const span = SPAN[name as keyof typeof SPAN];
   return { name: name as RangeName, from: now - span, to: null };
@@ -86,7 +74,7 @@ export function oneOf<T extends string>(q: QueryBag, name: string, allowed: read
   const v = one(q, name);
   if (v === undefined) return undefined;
   if (!(allowed as readonly string[]).includes(v)) {
-    throw new WebError(400, 'BAD_PARAM', `${name} must be one of ${allowed.join(', ')}`);
+    throw new PinauditError('BAD_PARAM', `${name} must be one of ${allowed.join(', ')}`);
   }
   return v as T;
 }
@@ -97,7 +85,7 @@ export function intParam(q: QueryBag, name: string, fallback: number, min: numbe
   if (v === undefined) return fallback;
   const n = Number(v);
   if (!Number.isInteger(n) || n < min || n > max) {
-    throw new WebError(400, 'BAD_PARAM', `${name} must be a whole number from ${min} to ${max}`);
+    throw new PinauditError('BAD_PARAM', `${name} must be a whole number from ${min} to ${max}`);
   }
   return n;
 }
@@ -105,7 +93,7 @@ export function intParam(q: QueryBag, name: string, fallback: number, min: numbe
 /** A text parameter of bounded length (search boxes, site names). */
 export function textParam(q: QueryBag, name: string, max = 300): string | undefined {
   const v = one(q, name);
-  if (v !== undefined && v.length > max) throw new WebError(400, 'BAD_PARAM', `${name} is longer than ${max} characters`);
+  if (v !== undefined && v.length > max) throw new PinauditError('BAD_PARAM', `${name} is longer than ${max} characters`);
   return v;
 }
 

@@ -1,3 +1,4 @@
+import { ACTIONS, CATEGORIES } from '../../src/types.js';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { CSV_COLUMNS } from '../../src/export/csv.js';
 import { parseCsv } from './csv-parse.js';
@@ -147,6 +148,8 @@ describe('identifiers, requests, blocking, visited, settings, setup, session', (
     const session = await json('/api/session');
     expect(session.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(session.tokenHeader).toBe('x-pinaudit-token');
+    // The dashboard's filter lists come from here, the one list in src/types.ts.
+    expect(session.filters).toEqual({ category: [...CATEGORIES, 'none'], decision: [...ACTIONS, 'none'] });
   });
 });
 

@@ -1,25 +1,25 @@
 /** Requests & export: the raw request list with filters, and the CSV export of the same filter. */
-import { getJson } from '../api.js';
+import { getJson, getSession } from '../api.js';
 import { h, fmtNumber, fmtTime, mono, badge, siteLink, emptyState } from '../dom.js';
 
 export const title = 'Requests & export';
 
 const PAGE = 50;
-const CATEGORIES = ['', 'tag', 'tag-script', 'telemetry', 'widget', 'content', 'first-party', 'none'];
-const DECISIONS = ['', 'allow', 'strip', 'block', 'none'];
 
 export async function render(ctx) {
   const q = ctx.query;
   const filter = { site: q.get('site') ?? '', category: q.get('category') ?? '', decision: q.get('decision') ?? '', search: q.get('search') ?? '' };
   const offset = Math.max(0, Number(q.get('offset') ?? 0) || 0);
   const data = await getJson('/api/requests', { ...ctx.range, ...filter, limit: PAGE, offset });
+  // The filter values are the server's (src/types.ts), so a new category appears here by itself.
+  const { filters } = await getSession();
 
   const field = (id, label, input) => h('div', { class: 'field' }, h('label', { for: id }, label), input);
   const site = h('input', { id: 'f-site', name: 'site', value: filter.site, placeholder: 'any site', autocomplete: 'off' });
   const search = h('input', { id: 'f-search', name: 'search', type: 'search', value: filter.search, placeholder: 'host, path, page, tag…', autocomplete: 'off' });
   const select = (id, values, current, labels = {}) => h('select', { id, name: id.slice(2) }, values.map((v) => h('option', { value: v, selected: v === current }, labels[v] ?? (v || 'any'))));
-  const category = select('f-category', CATEGORIES, filter.category, { none: 'unclassified' });
-  const decision = select('f-decision', DECISIONS, filter.decision, { none: 'no decision' });
+  const category = select('f-category', ['', ...filters.category], filter.category, { none: 'unclassified' });
+  const decision = select('f-decision', ['', ...filters.decision], filter.decision, { none: 'no decision' });
   const form = h('form', { class: 'filters wrap', onsubmit: (e) => {
     e.preventDefault();
     ctx.go('/requests', { site: site.value.trim(), category: category.value, decision: decision.value, search: search.value.trim() });
