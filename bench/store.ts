@@ -175,7 +175,11 @@ function syntheticFlow(i: number, time: number, rng: () => number): Flow {
   };
   const blocking = time > Date.now() - 30 * DAY && !firstParty;
   const action = !blocking ? 'allow' : ['tag', 'tag-script', 'telemetry'].includes(category) ? 'block' : 'strip';
-  const decision: Decision = { action, reason: `${action} (bench)`, stripped: action === 'strip' ? ['cookie', 'referer'] : [] };
+  const stripped = action === 'strip' ? ['cookie', 'referer'] : [];
+  const prevented = action === 'allow' ? { identifiers: [], page: false }
+    : action === 'block' ? { identifiers: ids.map((i) => ({ name: i.name, source: i.source })), page: leak !== 'none' }
+    : { identifiers: ids.filter((i) => i.source === 'cookie').map((i) => ({ name: i.name, source: i.source })), page: leak !== 'none' && !isTag };
+  const decision: Decision = { action, reason: `${action} (bench)`, stripped, prevented };
   return { observation, finding, decision };
 }
 

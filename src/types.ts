@@ -127,11 +127,23 @@ export const DECISION_FILTERS = Object.freeze([...ACTIONS, 'none'] as const);
 export type BlockMode = 'off' | 'strip' | 'trackers' | 'all';
 export const BLOCK_MODES: readonly BlockMode[] = Object.freeze(['off', 'strip', 'trackers', 'all'] as const);
 
+/**
+ * What the policy kept from reaching Pinterest, out of what the site attempted to send: the
+ * identifiers (by the classifier's name and where they travelled) and whether the page.
+ */
+export interface Prevented {
+  identifiers: Array<{ name: string; source: IdentifierSource }>;
+  /** True when the request carried a page and the policy withheld it. */
+  page: boolean;
+}
+
 export interface Decision {
   action: Action;
   reason: string;
-  /** What a strip withheld (`cookie`, `referer`, `pd.em`, `ad.loc`, …). */
+  /** What a strip withheld (`cookie`, `referer`, `pd.em`, `ad.loc`, …), as shown to people. */
   stripped: string[];
+  /** What this decision prevented: everything for a block, nothing for an allow. */
+  prevented: Prevented;
 }
 
 /** Kinds of upstream failure, shown on the 502 page and stored with the request. */

@@ -50,3 +50,41 @@ export function makeChart(canvas, config) {
     },
   });
 }
+
+/**
+ * One colour per category and per decision, the same in every view (chart, badge, legend), and
+ * one per word of the vocabulary: reached Pinterest is the leak colour, prevented the good one.
+ */
+export const CATEGORY_COLOURS = {
+  tag: '--c1', 'tag-script': '--c2', telemetry: '--c5', widget: '--c3', content: '--c6', 'first-party': '--c4', null: '--c7',
+};
+export const DECISION_COLOURS = { allow: '--leak', strip: '--warn', block: '--good', null: '--c7' };
+export const WORD_COLOURS = { attempted: '--c7', reached: '--leak', prevented: '--good' };
+
+/** A colour from one of the maps above (a CSS custom property name), resolved for the theme. */
+export function colourOf(map, key) {
+  return color(map[key] ?? map[String(key)] ?? '--c7') || '#888';
+}
+
+/** Legend labels that carry each value's count and share: "Tag beacons — 12 (40%)". */
+export function countLegend(values) {
+  const total = values.reduce((a, b) => a + b, 0);
+  return (chart) => chart.data.labels.map((label, i) => {
+    const n = values[i] ?? 0;
+    const pct = total === 0 ? 0 : Math.round((n / total) * 100);
+    const style = chart.data.datasets[0]?.backgroundColor;
+    return { text: `${label} — ${n.toLocaleString()} (${pct}%)`, fillStyle: Array.isArray(style) ? style[i] : style, strokeStyle: 'transparent', index: i, hidden: false };
+  });
+}
+
+/** Legend labels for datasets with their totals and shares of `of` (e.g. attempted). */
+export function seriesLegend(totals, of) {
+  return (chart) => chart.data.datasets.map((ds, i) => {
+    const n = totals[i] ?? 0;
+    const pct = of > 0 ? ` (${Math.round((n / of) * 100)}%)` : '';
+    return { text: `${ds.label} — ${n.toLocaleString()}${pct}`, fillStyle: ds.backgroundColor, strokeStyle: ds.borderColor ?? ds.backgroundColor, datasetIndex: i, hidden: !chart.isDatasetVisible(i), lineDash: ds.borderDash };
+  });
+}
+
+/** An axis title. */
+export const axisTitle = (text) => ({ display: true, text });

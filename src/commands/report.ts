@@ -7,14 +7,14 @@
  */
 import { databasePath } from '../app.js';
 import { PinauditError } from '../errors.js';
-import type { Queries, RangeFilter, Totals } from '../store/queries.js';
+import type { BlockingImpact, Queries, RangeFilter, SiteSummary, SitesVisited, Totals } from '../store/queries.js';
 import type { IdentifierKind } from '../types.js';
 import type { Command } from './command.js';
 import { parseWhen } from './export.js';
 import { withQueries } from './database.js';
 
 /** Version of the `--json` shape; fields are only added within a version. */
-export const REPORT_SCHEMA_VERSION = 1;
+export const REPORT_SCHEMA_VERSION = 2;
 
 /** The `--json` output (documented in the README). Times are ISO 8601 UTC. */
 export interface Report {
@@ -22,17 +22,19 @@ export interface Report {
   generatedAt: string;
   range: { since: string; from: string | null; to: string };
   totals: Totals;
-  sitesVisited: { visited: number; leaked: number; visitedAndLeaked: number };
-  topSites: Array<{ site: string; requests: number; leaks: number; fullUrl: number; blocked: number; stripped: number; lastSeen: string }>;
-  topPages: Array<{ url: string; site: string; requests: number }>;
+  sitesVisited: Omit<SitesVisited, 'sites'>;
+  topSites: Array<Omit<SiteSummary, 'lastSeen'> & { lastSeen: string }>;
+  /** Full page URLs only (an origin-only leak names no page). */
+  topPages: Array<{ url: string; site: string; attemptedRequests: number; reachedRequests: number }>;
   identifiers: Array<{ name: string; kind: IdentifierKind; value: string; requests: number; siteCount: number; sites: string[] }>;
   hashedEmails: Array<{ value: string; requests: number; siteCount: number; sites: string[] }>;
   blocking: {
     blocked: number;
     stripped: number;
-    identifiersPrevented: number;
-    pagesPrevented: number;
-    byMode: Array<{ mode: string; blocked: number; stripped: number; identifiersPrevented: number; pagesPrevented: number }>;
+    preventedLeaks: number;
+    preventedIdentifiers: number;
+    preventedPages: number;
+    byMode: BlockingImpact['byMode'];
   };
 }
 
@@ -78,19 +80,19 @@ export function buildReport(q: Queries, range: RangeFilter, since: string, limit
   const r: RangeFilter = { from: range.from ?? null, to: now + 1 };
   const iso = (ms: number): string => new Date(ms).toISOString();
   const topSites = q.topSites(r, limit);
-  const pages = topSites.flatMap((s) => q.siteDetail(s.site, r).pages.slice(0, limit).map((p) => ({ url: p.url, site: s.site, requests: p.requests })));
-  pages.sort((a, b) => b.requests - a.requests || a.url.localeCompare(b.url));
+  const pages = topSites.flatMap((s) => q.siteDetail(s.site, r, { limit }).pages
+    .map((p) => ({ url: p.url, site: s.site, attemptedRequests: p.requests, reachedRequests: p.reached })));
+  pages.sort((a, b) => b.attemptedRequests - a.attemptedRequests || a.url.localeCompare(b.url));
   const ids = q.identifiers(r, { limit: 500, maxSites: 20 });
   const impact = q.blockingImpact(r);
-  const sum = (k: 'identifiersPrevented' | 'pagesPrevented'): number => impact.byMode.reduce((n, m) => n + m[k], 0);
   const totals = q.totals(r);
-  const visited = q.sitesVisited(r, { limit: 1 });
+  const { sites: _, ...visited } = q.sitesVisited(r, { limit: 0 });
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
     generatedAt: iso(now),
     range: { since, from: r.from == null ? null : iso(r.from), to: iso(now) },
     totals,
-    sitesVisited: { visited: visited.visited, leaked: visited.leaked, visitedAndLeaked: visited.visitedAndLeaked },
+    sitesVisited: visited,
     topSites: topSites.map((s) => ({ ...s, lastSeen: iso(s.lastSeen) })),
     topPages: pages.slice(0, limit),
     identifiers: ids.filter((i) => i.kind !== 'hashed-email').slice(0, limit)
@@ -100,8 +102,9 @@ export function buildReport(q: Queries, range: RangeFilter, since: string, limit
     blocking: {
       blocked: totals.blocked,
       stripped: totals.stripped,
-      identifiersPrevented: sum('identifiersPrevented'),
-      pagesPrevented: sum('pagesPrevented'),
+      preventedLeaks: totals.preventedLeaks,
+      preventedIdentifiers: totals.preventedIdentifiers,
+      preventedPages: totals.preventedPages,
       byMode: impact.byMode,
     },
   };
@@ -113,44 +116,52 @@ export function renderReport(report: Report, columns: number | null): string {
   const n = (v: number): string => v.toLocaleString('en-US');
   const v = report.sitesVisited;
   const period = report.range.from === null ? 'all recorded time' : `since ${report.range.from.slice(0, 16).replace('T', ' ')} UTC (${report.range.since})`;
+  const plural = (k: number, one: string): string => `${n(k)} ${one}${k === 1 ? '' : 's'}`;
   const out: string[] = [
     `pinaudit report: ${period}`,
     '',
-    `${n(t.sitesLeaked)} site${t.sitesLeaked === 1 ? '' : 's'} told Pinterest about ${n(t.pagesLeaked)} page${t.pagesLeaked === 1 ? '' : 's'}` +
-      (v.visited > 0 ? `; ${n(v.visitedAndLeaked)} of the ${n(v.visited)} sites you visited leaked.` : '.'),
+    `${plural(t.attemptedSites, 'site')} attempted to tell Pinterest about ${plural(t.attemptedPages, 'page')};`,
+    `${plural(t.reachedPages, 'page')} from ${plural(t.reachedSites, 'site')} reached Pinterest` +
+      (v.visited > 0 ? `; ${n(v.visitedAndReached)} of the ${n(v.visited)} sites you visited leaked.` : '.'),
     ...table(
-      ['', ''],
+      ['', 'ATTEMPTED', 'REACHED PINTEREST', 'PREVENTED'],
       [
-        ['Pinterest requests', n(t.requests)],
-        ['from other sites', n(t.thirdPartyRequests)],
-        ['leaking the page', n(t.leaks)],
-        ['while logged in to Pinterest', n(t.loggedInLeaks)],
-        ['carrying a hashed e-mail', n(t.hashedEmails)],
-        ['distinct identifiers', n(t.identifiers)],
+        ['Pinterest requests', n(t.requests), '', ''],
+        ['from other sites', n(t.thirdPartyRequests), '', ''],
+        ['leaks (page or identifiers)', n(t.attemptedLeaks), n(t.reachedLeaks), n(t.preventedLeaks)],
+        ['pages (full URLs)', n(t.attemptedPages), n(t.reachedPages), ''],
+        ['origin only', n(t.attemptedOriginOnly), n(t.reachedOriginOnly), ''],
+        ['while logged in to Pinterest', n(t.attemptedLoggedIn), n(t.reachedLoggedIn), ''],
+        ['carrying a hashed e-mail', n(t.attemptedHashedEmails), n(t.reachedHashedEmails), ''],
+        ['distinct identifiers', n(t.attemptedIdentifiers), n(t.reachedIdentifiers), ''],
       ],
-      [false, true],
+      [false, true, true, true],
       columns,
-    ).slice(1),
+    ),
   ];
   const section = (title: string, headers: string[], rows: string[][], right: boolean[]): void => {
     out.push('', title);
     out.push(...(rows.length === 0 ? ['  (none)'] : table(headers, rows, right, columns)));
   };
-  section('Top leaking sites', ['SITE', 'LEAKS', 'REQUESTS', 'FULL URL', 'BLOCKED', 'STRIPPED', 'LAST SEEN (UTC)'],
-    report.topSites.map((s) => [s.site, n(s.leaks), n(s.requests), n(s.fullUrl), n(s.blocked), n(s.stripped), s.lastSeen.slice(0, 16).replace('T', ' ')]),
-    [false, true, true, true, true, true, false]);
-  section('Top leaked pages', ['REQUESTS', 'SITE', 'PAGE'], report.topPages.map((p) => [n(p.requests), p.site, p.url]), [true, false, false]);
+  section('Top leaking sites', ['SITE', 'ATTEMPTED', 'REACHED', 'REQUESTS', 'FULL URL', 'BLOCKED', 'STRIPPED', 'LAST SEEN (UTC)'],
+    report.topSites.map((s) => [s.site, n(s.attemptedLeaks), n(s.reachedLeaks), n(s.requests), n(s.attemptedFullUrl), n(s.blocked), n(s.stripped),
+      s.lastSeen.slice(0, 16).replace('T', ' ')]),
+    [false, true, true, true, true, true, true, false]);
+  section('Top leaked pages (full URLs)', ['ATTEMPTED', 'REACHED', 'SITE', 'PAGE'],
+    report.topPages.map((p) => [n(p.attemptedRequests), n(p.reachedRequests), p.site, p.url]), [true, true, false, false]);
   section('Identifiers, by how many sites sent them', ['SITES', 'REQUESTS', 'KIND', 'NAME', 'VALUE', 'SENT BY'],
     report.identifiers.map((i) => [n(i.siteCount), n(i.requests), i.kind, i.name, short(i.value), few(i.sites, i.siteCount)]),
     [true, true, false, false, false, false]);
   section('Hashed e-mail addresses', ['SITES', 'REQUESTS', 'HASH', 'SENT BY'],
     report.hashedEmails.map((h) => [n(h.siteCount), n(h.requests), short(h.value), few(h.sites, h.siteCount)]), [true, true, false, false]);
   const b = report.blocking;
-  out.push('', 'What blocking prevented', `  ${n(b.blocked)} blocked, ${n(b.stripped)} stripped; ${n(b.identifiersPrevented)} identifiers and ${n(b.pagesPrevented)} page URLs withheld`);
+  out.push('', 'What blocking prevented',
+    `  ${n(b.blocked)} blocked, ${n(b.stripped)} stripped; prevented: ${n(b.preventedLeaks)} leaks whole, ` +
+    `${n(b.preventedIdentifiers)} identifiers, ${n(b.preventedPages)} pages`);
   if (b.byMode.length > 0) {
-    out.push(...table(['MODE', 'BLOCKED', 'STRIPPED', 'IDS WITHHELD', 'PAGES WITHHELD'],
-      b.byMode.map((m) => [m.mode || '(none)', n(m.blocked), n(m.stripped), n(m.identifiersPrevented), n(m.pagesPrevented)]),
-      [false, true, true, true, true], columns));
+    out.push(...table(['MODE', 'BLOCKED', 'STRIPPED', 'LEAKS PREVENTED', 'IDS PREVENTED', 'PAGES PREVENTED'],
+      b.byMode.map((m) => [m.mode || '(none)', n(m.blocked), n(m.stripped), n(m.preventedLeaks), n(m.preventedIdentifiers), n(m.preventedPages)]),
+      [false, true, true, true, true, true], columns));
   }
   out.push('');
   return `${out.join('\n')}\n`;

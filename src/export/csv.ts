@@ -17,7 +17,10 @@
  * `redacted:` + 12 hex digits of HMAC-SHA-256 under a random key made for this export and then
  * forgotten. The same value maps to the same placeholder within one export, so the reader can
  * still see that one identifier travelled across sites, but placeholders cannot be reversed
- * (not even by hashing guessed e-mails) nor linked across two exports.
+ * (not even by hashing guessed e-mails) nor linked across two exports. Page URLs keep scheme,
+ * host and path; their query values and fragment are replaced by `redacted` (names kept), since a
+ * landing page's query carries click ids (`epik=`). Reasons are written without values: URLs in
+ * them are redacted the same way and any identifier value or order id of the row is cut out.
  *
  * Streaming: rows are formatted one by one and handed out in chunks of about 16 KiB; the file is
  * never built in memory.
@@ -26,7 +29,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import type { RequestIdentifier, RequestRow } from '../store/queries.js';
 
 /** Version of the column set below. */
-export const CSV_SCHEMA_VERSION = 1;
+export const CSV_SCHEMA_VERSION = 2;
 
 /** One column of the export. */
 export interface CsvColumn {
@@ -55,7 +58,11 @@ const COLUMN_DEFS: readonly ColumnDef[] = [
   { name: 'category', description: 'tag, tag-script, telemetry, widget, content or first-party; empty when unclassified.', get: (r) => r.category },
   { name: 'third_party', description: 'true when the page belongs to a site other than Pinterest.', get: (r) => r.thirdParty },
   { name: 'page_site', description: 'Registrable domain of the page that caused the request.', get: (r) => r.pageSite },
-  { name: 'page_url', description: 'URL of that page, as far as it was learned.', get: (r) => r.pageUrl },
+  {
+    name: 'page_url',
+    description: 'URL of that page, as far as it was learned (with redact: query values and fragment redacted, names kept).',
+    get: (r, red) => (red && r.pageUrl !== null ? redactUrl(r.pageUrl) : r.pageUrl),
+  },
   { name: 'attributed_by', description: 'How the page was learned: tag-payload, referer, origin, recent-navigation, none.', get: (r) => r.attributedBy },
   { name: 'confidence', description: 'Confidence of the attribution: high, medium, low, none.', get: (r) => r.confidence },
   { name: 'leak_level', description: 'full-url, origin or none.', get: (r) => r.leakLevel },
@@ -84,9 +91,19 @@ const COLUMN_DEFS: readonly ColumnDef[] = [
   { name: 'status', description: 'HTTP status returned to the browser.', get: (r) => r.status },
   { name: 'bytes', description: 'Response body bytes.', get: (r) => r.bytes },
   { name: 'error_kind', description: 'Kind of upstream failure (refused, timeout, tls, …).', get: (r) => r.errorKind },
-  { name: 'error_message', description: 'Upstream failure message.', get: (r) => r.errorMessage },
-  { name: 'reasons', description: 'Why the request was classified as it was, separated by ` | `.', get: (r) => r.reasons.join(' | ') },
+  { name: 'error_message', description: 'Upstream failure message.', get: (r, red) => (red && r.errorMessage !== null ? redactText(r.errorMessage, r) : r.errorMessage) },
+  {
+    name: 'reasons',
+    description: 'Why the request was classified as it was, separated by ` | ` (with redact: written without values).',
+    get: (r, red) => (red ? r.reasons.map((text) => redactText(text, r)).join(' | ') : r.reasons.join(' | ')),
+  },
   { name: 'malformed', description: 'Payload parts that failed to parse, separated by `; `.', get: (r) => r.malformed.join('; ') },
+  // Schema version 2.
+  {
+    name: 'reached_pinterest',
+    description: 'true when the page or an identifier this request carried reached Pinterest; false when the policy prevented all of it (every blocked request); empty when it carried neither.',
+    get: (r) => (r.attemptedLeak ? r.reachedPinterest : null),
+  },
 ];
 
 /** The documented columns, in order (schema version {@link CSV_SCHEMA_VERSION}). */
@@ -160,4 +177,27 @@ function makeRedactor(): Redactor {
   // The key lives only as long as this export: placeholders are stable within it, unlinkable across.
   const key = randomBytes(32);
   return (value) => `redacted:${createHmac('sha256', key).update(value).digest('hex').slice(0, 12)}`;
+}
+
+/** A URL with scheme, host and path kept and every query value and the fragment redacted. */
+export function redactUrl(url: string): string {
+  const hash = url.indexOf('#');
+  const bare = hash === -1 ? url : url.slice(0, hash);
+  const q = bare.indexOf('?');
+  const base = q === -1 ? bare : bare.slice(0, q);
+  const query = q === -1 ? null : bare.slice(q + 1).split('&').map((pair) => {
+    const eq = pair.indexOf('=');
+    return eq === -1 ? pair : `${pair.slice(0, eq)}=redacted`;
+  }).join('&');
+  return `${base}${query === null ? '' : `?${query}`}${hash === -1 ? '' : '#redacted'}`;
+}
+
+const URL_IN_TEXT = /https?:\/\/[^\s`'"<>]+/gi;
+
+/** A reason without values: URLs redacted, and every identifier value and the order id of the row cut out. */
+function redactText(text: string, row: RequestRow): string {
+  let out = text.replace(URL_IN_TEXT, (url) => redactUrl(url));
+  const values = [...row.identifiers.map((i) => i.value), row.tagOrderId].filter((v): v is string => v !== null && v.length >= 3);
+  for (const value of values) out = out.replaceAll(value, 'redacted');
+  return out;
 }

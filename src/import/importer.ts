@@ -23,6 +23,7 @@ import { classifyStage, createFingerprinter, loadOrCreateSecret } from '../class
 import { messageOf, PinauditError } from '../errors.js';
 import { ensureWritableDir } from '../fs-util.js';
 import { Pipeline, type Stage, type TunnelEvent } from '../pipeline.js';
+import { NOTHING_PREVENTED } from '../policy/index.js';
 import { CHECK_HOST, hostOf, isPinterestHost, siteOf } from '../pinterest/domains.js';
 import { dayKey } from '../store/days.js';
 import { openQueries, type Queries } from '../store/queries.js';
@@ -143,7 +144,7 @@ async function run(
     {
       name: 'decision',
       request(flow) {
-        if (flow.decision === null) flow.decision = { action: 'allow', reason: IMPORT_REASON, stripped: [] };
+        if (flow.decision === null) flow.decision = { action: 'allow', reason: IMPORT_REASON, stripped: [], prevented: NOTHING_PREVENTED };
       },
     },
     // Rows now; visit counts later, once we know whether this file was imported before.

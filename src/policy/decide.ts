@@ -11,10 +11,11 @@
  *    first-party is treated as third party: every Pinterest endpoint except the user's own pages
  *    exists to be embedded in other sites, and a missing Referer is what privacy-minded pages send
  *    anyway — leaving such requests alone would let the quietest leaks through.
- * `stripped` stays empty here: the strip step fills it with what it actually withheld.
+ * `stripped` stays empty here: the strip step fills it (and `prevented`) with what it actually withheld.
  */
 import type { Category, Decision, Finding } from '../types.js';
 import type { BlockMode, PolicySettings } from './modes.js';
+import { NOTHING_PREVENTED, preventedByBlock } from './prevented.js';
 
 /** Categories that mode `trackers` blocks; the other third-party categories are stripped. */
 const TRACKER_CATEGORIES: ReadonlySet<Category> = new Set<Category>(['tag', 'tag-script', 'telemetry']);
@@ -41,7 +42,9 @@ export function decide(finding: Finding, settings: PolicySettings): Decision {
   const action = actionFor(mode, category);
   if (action === null) return allow(`allowed: unknown block mode (fails open)`);
   const verb = action === 'block' ? 'blocked' : 'stripped';
-  return { action, reason: `${verb}: ${category} request ${from}${assumed} (mode ${mode})`, stripped: [] };
+  // A strip's `prevented` is filled by the strip step with what it actually removed.
+  const prevented = action === 'block' ? preventedByBlock(finding) : NOTHING_PREVENTED;
+  return { action, reason: `${verb}: ${category} request ${from}${assumed} (mode ${mode})`, stripped: [], prevented };
 }
 
 /** The action a mode takes on a third-party request; `null` for a mode this version does not know. */
@@ -81,5 +84,5 @@ function safe(text: string): string {
 }
 
 function allow(reason: string): Decision {
-  return { action: 'allow', reason, stripped: [] };
+  return { action: 'allow', reason, stripped: [], prevented: NOTHING_PREVENTED };
 }

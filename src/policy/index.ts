@@ -5,6 +5,7 @@
  */
 export { BLOCK_MODES, isBlockMode, makePolicySettings, type BlockMode, type PolicySettings } from './modes.js';
 export { decide } from './decide.js';
+export { NOTHING_PREVENTED, preventedByBlock, preventedByStrip } from './prevented.js';
 export {
   isOrigin,
   stripRequest,
@@ -16,6 +17,6 @@ export {
   type StripInput,
   type StripResult,
 } from './strip.js';
-export { STRIP_LIMITS, STRIP_NESTED, STRIP_TOP_LEVEL } from './strip-fields.js';
+export { STRIP_LIMITS, STRIP_NESTED, STRIP_TOP_LEVEL, type Removal, type StripPart } from './strip-fields.js';
 export { blockedResponse, headerSafe, kindOf, type BlockedKind, type BlockedResponse } from './blocked-response.js';
 export { policyStage } from './stage.js';

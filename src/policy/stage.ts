@@ -12,6 +12,7 @@ import type { Flow, Stage } from '../pipeline.js';
 import type { Decision } from '../types.js';
 import { decide } from './decide.js';
 import type { PolicySettings } from './modes.js';
+import { NOTHING_PREVENTED, preventedByBlock, preventedByStrip } from './prevented.js';
 import { stripRequest } from './strip.js';
 
 /** Creates the `policy` stage; `getSettings` is called once per request. */
@@ -48,14 +49,16 @@ function planStrip(flow: Flow, decision: Decision): void {
       action: 'block',
       reason: `${decision.reason.replace(/^stripped/, 'blocked')}; the body was too large to strip safely`,
       stripped: [],
+      prevented: preventedByBlock(flow.finding),
     };
     return;
   }
   const result = stripRequest({ url: o.url, headers: o.headers, body: o.body, contentType: o.headers['content-type'] ?? null });
   flow.forward = { url: result.url, headers: result.headers, body: result.body };
-  flow.decision = { ...decision, stripped: result.stripped };
+  const prevented = flow.finding === null ? NOTHING_PREVENTED : preventedByStrip(flow.finding, result.removed);
+  flow.decision = { ...decision, stripped: result.stripped, prevented };
 }
 
 function failOpen(why: string): Decision {
-  return { action: 'allow', reason: `allowed: ${why} (fails open)`, stripped: [] };
+  return { action: 'allow', reason: `allowed: ${why} (fails open)`, stripped: [], prevented: NOTHING_PREVENTED };
 }

@@ -44,14 +44,46 @@ export const STRIP_NESTED: ReadonlyMap<string, ReadonlySet<string>> = new Map<st
   ['ed', new Set(['user_data'])],
 ]);
 
-/** Ordered, de-duplicated, capped list of what was withheld. */
+/** Where in a request a strip removed something. */
+export type StripPart = 'header' | 'query' | 'body';
+
+/**
+ * One thing a strip removed, named as it sat in the request: a header (`cookie`, `referer`), a
+ * parameter (`epik`, `via`), a field of a JSON parameter (`pd.em`, `ad.loc`), a whole JSON
+ * parameter (`pd`, `ad`), or the whole part (`name` equal to `part`: the body or query withheld).
+ */
+export interface Removal {
+  part: StripPart;
+  name: string;
+}
+
+/**
+ * What was withheld: `names` is the ordered, de-duplicated, capped list shown to people;
+ * `removed` says where each removal sat, so the policy can tell exactly which identifiers and
+ * page carriers did not reach Pinterest. A part cut short at a cap is listed by name only
+ * (`partial`): what lay beyond the cap was never read, so no identifier is claimed for it.
+ */
 export class Withheld {
   readonly names: string[] = [];
+  readonly removed: Removal[] = [];
+  /** The part the next removals sit in; the strip sets it before each part. */
+  part: StripPart = 'header';
 
   add(name: string): void {
+    this.partial(name);
+    const part = this.part;
+    if (this.removed.length < REMOVALS_KEPT && !this.removed.some((r) => r.part === part && r.name === name)) {
+      this.removed.push({ part, name });
+    }
+  }
+
+  partial(name: string): void {
     if (this.names.length < STRIP_LIMITS.listed && !this.names.includes(name)) this.names.push(name);
   }
 }
+
+/** Removals remembered per request (more than any real tag sends; the rest is still removed). */
+const REMOVALS_KEPT = 256;
 
 /** What a parameter key addresses: `pd[em]` and `pd.em` → `pd` + `em`; `tid` → `tid`. */
 function keyPath(key: string): { base: string; field: string | null } {
@@ -101,7 +133,7 @@ export function editParams(input: string, withheld: Withheld, part: 'query' | 'b
     // Cut at a pair boundary so no half parameter is forwarded.
     const cut = text.lastIndexOf('&', STRIP_LIMITS.paramChars);
     text = cut === -1 ? '' : text.slice(0, cut);
-    withheld.add(part);
+    withheld.partial(part);
     changed = true;
   }
   const kept: string[] = [];
@@ -114,7 +146,7 @@ export function editParams(input: string, withheld: Withheld, part: 'query' | 'b
     start = end + 1;
     if (pair === '') continue;
     if (++count > STRIP_LIMITS.params) {
-      withheld.add(part);
+      withheld.partial(part);
       changed = true;
       break;
     }

@@ -11,7 +11,7 @@
  * (compressed, binary, not UTF-8, malformed JSON, too large) is withheld and listed as `body`.
  */
 import { isJsonObject, type Json } from '../json.js';
-import { editJsonEvent, editParams, parseBounded, STRIP_LIMITS, Withheld } from './strip-fields.js';
+import { editJsonEvent, editParams, parseBounded, STRIP_LIMITS, Withheld, type Removal } from './strip-fields.js';
 
 /** Header values as Node gives them. */
 export type HeaderRecord = Record<string, string | string[]>;
@@ -31,6 +31,8 @@ export interface StripResult {
   body: Buffer | null;
   /** What was withheld, in order (`cookie`, `referer`, `origin`, `pd.em`, `ad.loc`, `via`, `body`, …). */
   stripped: string[];
+  /** Each removal with the part it sat in: what `prevented.ts` matches identifiers and the page against. */
+  removed: Removal[];
 }
 
 /** Request headers that identify the person or name the page. */
@@ -48,8 +50,10 @@ export function stripRequest(input: StripInput): StripResult {
   for (const name of REQUEST_HEADERS) {
     if (deleteHeader(headers, name)) withheld.add(name);
   }
+  withheld.part = 'query';
   const url = safeStripUrl(typeof input.url === 'string' ? input.url : '', withheld);
   let body = input.body;
+  withheld.part = 'body';
   try {
     const edited = stripBody(input, headers, withheld);
     if (edited !== null) {
@@ -66,7 +70,7 @@ export function stripRequest(input: StripInput): StripResult {
     deleteHeader(headers, 'content-length');
     headers['content-length'] = '0';
   }
-  return { url, headers, body, stripped: withheld.names };
+  return { url, headers, body, stripped: withheld.names, removed: withheld.removed };
 }
 
 /** `stripUrl`, or on an unexpected failure the URL without its query (listed as `query`). */
@@ -132,7 +136,7 @@ function stripJsonBody(text: string, withheld: Withheld): string | null | undefi
   let changed = false;
   if (value.length > STRIP_LIMITS.batchItems) {
     value.length = STRIP_LIMITS.batchItems;
-    withheld.add('body');
+    withheld.partial('body');
     changed = true;
   }
   for (const item of value) {

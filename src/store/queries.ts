@@ -29,29 +29,50 @@ import {
   type IdentifierSite,
 } from './query-sites.js';
 import { readSettings, type StoredSettings } from './settings.js';
+import { COUNTERS, type CounterName } from './rollups.js';
 
 export type { RangeFilter } from './query-sql.js';
 export type { RequestFilter, RequestPage, RequestRow, RequestIdentifier } from './query-requests.js';
 export type { BlockingImpact, IdentifierSummary, SiteDetail, SitesVisited, IdentifierSite } from './query-sites.js';
 
-/** The overview's headline numbers for a time range. */
+/**
+ * The overview's headline numbers for a time range. A third-party request *attempted* a leak when
+ * it carried the page or an identifier; it *reached* Pinterest unless the policy prevented all of
+ * it; *prevented* = attempted − reached (DESIGN.md vocabulary).
+ */
 export interface Totals {
   /** Every recorded Pinterest request. */
   requests: number;
   /** Requests to Pinterest from third-party sites. */
   thirdPartyRequests: number;
-  /** Third-party requests that leaked the page (leak level not `none`). */
-  leaks: number;
-  /** Distinct sites that leaked. */
-  sitesLeaked: number;
-  /** Distinct page URLs leaked. */
-  pagesLeaked: number;
-  /** Distinct identifiers sent (all kinds, credentials included as fingerprints). */
-  identifiers: number;
-  /** Leaks made while logged in to Pinterest. */
-  loggedInLeaks: number;
-  /** Third-party requests carrying a hashed e-mail. */
-  hashedEmails: number;
+  /** Third-party requests that carried the page or an identifier. */
+  attemptedLeaks: number;
+  /** Of those, requests whose page or an identifier reached Pinterest. */
+  reachedLeaks: number;
+  /** attemptedLeaks − reachedLeaks: leaks the policy prevented whole. */
+  preventedLeaks: number;
+  /** Distinct sites that attempted a leak, and whose leak reached Pinterest. */
+  attemptedSites: number;
+  reachedSites: number;
+  /** Distinct full page URLs sent / that reached Pinterest (origin-only leaks are not pages). */
+  attemptedPages: number;
+  reachedPages: number;
+  /** Third-party requests that carried only the page's origin / whose origin reached Pinterest. */
+  attemptedOriginOnly: number;
+  reachedOriginOnly: number;
+  /** Distinct identifiers sent / that reached Pinterest (credentials as fingerprints). */
+  attemptedIdentifiers: number;
+  reachedIdentifiers: number;
+  /** Identifier transmissions the policy prevented. */
+  preventedIdentifiers: number;
+  /** Requests whose page the policy prevented. */
+  preventedPages: number;
+  /** Leaks made while logged in to Pinterest / where the login cookie reached Pinterest. */
+  attemptedLoggedIn: number;
+  reachedLoggedIn: number;
+  /** Third-party requests carrying a hashed e-mail / whose hashed e-mail reached Pinterest. */
+  attemptedHashedEmails: number;
+  reachedHashedEmails: number;
   blocked: number;
   stripped: number;
 }
@@ -61,8 +82,11 @@ export interface SiteSummary {
   site: string;
   /** Third-party requests from this site. */
   requests: number;
-  leaks: number;
-  fullUrl: number;
+  attemptedLeaks: number;
+  reachedLeaks: number;
+  /** Leaks of the full page URL attempted / that reached Pinterest. */
+  attemptedFullUrl: number;
+  reachedFullUrl: number;
   blocked: number;
   stripped: number;
   /** Time of the latest request (ms). */
@@ -75,7 +99,8 @@ export interface TimelinePoint {
   start: number;
   requests: number;
   thirdParty: number;
-  leaks: number;
+  attempted: number;
+  reached: number;
   blocked: number;
   stripped: number;
 }
@@ -85,14 +110,18 @@ export interface CategoryCount {
   category: Category | null;
   requests: number;
   thirdParty: number;
-  leaks: number;
+  attemptedLeaks: number;
+  reachedLeaks: number;
 }
 
 export interface LeakLevelCounts {
-  /** Third-party requests per leak level. */
+  /** Third-party requests per leak level, as attempted by the sites. */
   fullUrl: number;
   origin: number;
   none: number;
+  /** Of those, the ones whose full URL / origin reached Pinterest. */
+  reachedFullUrl: number;
+  reachedOrigin: number;
 }
 
 /** Sort orders of {@link Queries.sites}. */
@@ -105,11 +134,15 @@ export interface Queries {
   sites(range?: RangeFilter, options?: { search?: string; sort?: SiteSort; limit?: number }): SiteSummary[];
   /** `sites` limited to the top `limit` (default 10) by leaks. */
   topSites(range?: RangeFilter, limit?: number): SiteSummary[];
-  /** Hour buckets (epoch-aligned) or local-day buckets, from the roll-ups plus raw partial buckets. */
-  timeline(range: RangeFilter, bucket: 'hour' | 'day'): TimelinePoint[];
+  /**
+   * Minute buckets (raw rows: for short ranges), hour buckets (epoch-aligned) or local-day buckets
+   * (roll-ups plus raw partial buckets).
+   */
+  timeline(range: RangeFilter, bucket: 'minute' | 'hour' | 'day'): TimelinePoint[];
   categories(range?: RangeFilter): CategoryCount[];
   leakLevels(range?: RangeFilter): LeakLevelCounts;
-  siteDetail(site: string, range?: RangeFilter): SiteDetail;
+  /** One site's page; lists hold at most `limit` (default 100) entries, `more` counts the rest. */
+  siteDetail(site: string, range?: RangeFilter, options?: { limit?: number }): SiteDetail;
   identifiers(range?: RangeFilter, options?: { limit?: number; maxSites?: number }): IdentifierSummary[];
   /** The sites that sent one identifier: one indexed query. */
   identifierSites(identifierId: number, range?: RangeFilter): IdentifierSite[];
@@ -130,10 +163,10 @@ export function createQueries(db: Database): Queries {
     totals: (range) => totals(cache, range),
     sites: (range, options) => siteList(cache, range, options),
     topSites: (range, limit = 10) => siteList(cache, range, { limit }),
-    timeline: (range, bucket) => (bucket === 'hour' ? hourly(cache, range) : daily(cache, range)),
+    timeline: (range, bucket) => (bucket === 'minute' ? minutely(cache, range) : bucket === 'hour' ? hourly(cache, range) : daily(cache, range)),
     categories: (range) => categories(cache, range),
     leakLevels: (range) => leakLevels(cache, range),
-    siteDetail: (site, range) => sites.detail(site, range),
+    siteDetail: (site, range, options) => sites.detail(site, range, options),
     identifiers: (range, options) => sites.identifiers(range, options),
     identifierSites: (id, range) => sites.identifierSites(id, range),
     requests: (filter, page) => requests.page(filter, page),
@@ -152,28 +185,51 @@ export function openQueries(path: string): Queries & { close(): void } {
 
 function totals(c: StatementCache, range?: RangeFilter): Totals {
   const p = rangeParams(range);
-  const main = c.one<Omit<Totals, 'pagesLeaked' | 'identifiers' | 'sitesLeaked'>>(
+  const main = c.one<Record<string, number>>(
     `WITH ${TOTALS_CTE}
-     SELECT coalesce(sum(requests), 0) AS requests, coalesce(sum(third_party), 0) AS thirdPartyRequests,
-       coalesce(sum(leaks), 0) AS leaks, coalesce(sum(logged_in), 0) AS loggedInLeaks,
-       coalesce(sum(hashed_emails), 0) AS hashedEmails,
-       coalesce(sum(CASE WHEN decision = 'block' THEN requests ELSE 0 END), 0) AS blocked,
-       coalesce(sum(CASE WHEN decision = 'strip' THEN requests ELSE 0 END), 0) AS stripped
+     SELECT count(*) AS n, sum(requests) AS requests, sum(third_party) AS thirdPartyRequests,
+       sum(attempted) AS attemptedLeaks, sum(reached) AS reachedLeaks,
+       sum(origin_only) AS attemptedOriginOnly, sum(origin_reached) AS reachedOriginOnly,
+       sum(ids_prevented) AS preventedIdentifiers, sum(pages_prevented) AS preventedPages,
+       sum(logged_in) AS attemptedLoggedIn, sum(logged_in_reached) AS reachedLoggedIn,
+       sum(hashed_emails) AS attemptedHashedEmails, sum(hashed_emails_reached) AS reachedHashedEmails,
+       sum(CASE WHEN decision = 'block' THEN requests ELSE 0 END) AS blocked,
+       sum(CASE WHEN decision = 'strip' THEN requests ELSE 0 END) AS stripped
      FROM r`,
     p,
+  ) ?? {};
+  const sites = c.one<{ a: number; r: number }>(
+    `WITH ${SITES_CTE} SELECT count(DISTINCT site) AS a, count(DISTINCT CASE WHEN reached > 0 THEN site END) AS r
+     FROM (${LEAKING_SITES_SQL})`,
+    p,
   );
-  const sites = c.one<{ n: number }>(`SELECT count(DISTINCT site) AS n FROM (${LEAKING_SITES_SQL})`, p);
-  const pages = c.one<{ n: number }>(`SELECT count(DISTINCT page_id) AS n FROM (${LEAKED_PAGES_SQL})`, p);
-  const ids = c.one<{ n: number }>(`SELECT count(DISTINCT identifier_id) AS n FROM (${IDENTIFIER_SITES_SQL})`, p);
+  const pages = c.one<{ a: number; r: number }>(
+    `SELECT count(*) AS a, count(CASE WHEN reached > 0 THEN 1 END) AS r
+     FROM (SELECT page_id, sum(reached) AS reached FROM (${LEAKED_PAGES_SQL}) GROUP BY page_id)`,
+    p,
+  );
+  const ids = c.one<{ a: number; r: number }>(
+    `SELECT count(*) AS a, count(CASE WHEN reached > 0 THEN 1 END) AS r
+     FROM (SELECT identifier_id, sum(reached) AS reached FROM (${IDENTIFIER_SITES_SQL}) GROUP BY identifier_id)`,
+    p,
+  );
+  const n = (k: string): number => main[k] ?? 0;
   return {
-    requests: 0, thirdPartyRequests: 0, leaks: 0, loggedInLeaks: 0, hashedEmails: 0, blocked: 0,
-    stripped: 0, ...main, sitesLeaked: sites?.n ?? 0, pagesLeaked: pages?.n ?? 0, identifiers: ids?.n ?? 0,
+    requests: n('requests'), thirdPartyRequests: n('thirdPartyRequests'), attemptedLeaks: n('attemptedLeaks'),
+    reachedLeaks: n('reachedLeaks'), preventedLeaks: n('attemptedLeaks') - n('reachedLeaks'),
+    attemptedSites: sites?.a ?? 0, reachedSites: sites?.r ?? 0, attemptedPages: pages?.a ?? 0, reachedPages: pages?.r ?? 0,
+    attemptedOriginOnly: n('attemptedOriginOnly'), reachedOriginOnly: n('reachedOriginOnly'),
+    attemptedIdentifiers: ids?.a ?? 0, reachedIdentifiers: ids?.r ?? 0,
+    preventedIdentifiers: n('preventedIdentifiers'), preventedPages: n('preventedPages'),
+    attemptedLoggedIn: n('attemptedLoggedIn'), reachedLoggedIn: n('reachedLoggedIn'),
+    attemptedHashedEmails: n('attemptedHashedEmails'), reachedHashedEmails: n('reachedHashedEmails'),
+    blocked: n('blocked'), stripped: n('stripped'),
   };
 }
 
 const SITE_ORDER: Record<SiteSort, string> = {
-  leaks: 'leaks DESC, requests DESC, site',
-  requests: 'requests DESC, leaks DESC, site',
+  leaks: 'reachedLeaks DESC, attemptedLeaks DESC, requests DESC, site',
+  requests: 'requests DESC, attemptedLeaks DESC, site',
   site: 'site',
   lastSeen: 'lastSeen DESC, site',
 };
@@ -186,7 +242,8 @@ function siteList(
   const search = options.search ? "AND site LIKE @search ESCAPE '\\'" : '';
   return c.all<SiteSummary>(
     `WITH ${SITES_CTE}
-     SELECT site, sum(third_party) AS requests, sum(leaks) AS leaks, sum(full_url) AS fullUrl,
+     SELECT site, sum(third_party) AS requests, sum(attempted) AS attemptedLeaks, sum(reached) AS reachedLeaks,
+       sum(full_url) AS attemptedFullUrl, sum(full_url_reached) AS reachedFullUrl,
        sum(blocked) AS blocked, sum(stripped) AS stripped, max(last_time) AS lastSeen
      FROM s WHERE 1 ${search}
      GROUP BY site HAVING sum(third_party) > 0
@@ -200,10 +257,21 @@ function hourly(c: StatementCache, range: RangeFilter): TimelinePoint[] {
   return c.all<TimelinePoint>(HOURLY_SQL, hourParams(range));
 }
 
+function minutely(c: StatementCache, range: RangeFilter): TimelinePoint[] {
+  const n = (name: CounterName): string => `sum(${COUNTERS[name].sql})`;
+  return c.all<TimelinePoint>(
+    `SELECT (r.time / 60000) * 60000 AS start, count(*) AS requests, ${n('third_party')} AS thirdParty,
+       ${n('attempted')} AS attempted, ${n('reached')} AS reached, ${n('blocked')} AS blocked, ${n('stripped')} AS stripped
+     FROM requests r WHERE r.time >= @from AND r.time < @to GROUP BY 1 ORDER BY 1`,
+    rangeParams(range),
+  );
+}
+
 function daily(c: StatementCache, range: RangeFilter): TimelinePoint[] {
   const rows = c.all<TimelinePoint & { day: string }>(
     `WITH ${TOTALS_CTE}
-     SELECT day, sum(requests) AS requests, sum(third_party) AS thirdParty, sum(leaks) AS leaks,
+     SELECT day, sum(requests) AS requests, sum(third_party) AS thirdParty, sum(attempted) AS attempted,
+       sum(reached) AS reached,
        sum(CASE WHEN decision = 'block' THEN requests ELSE 0 END) AS blocked,
        sum(CASE WHEN decision = 'strip' THEN requests ELSE 0 END) AS stripped
      FROM r GROUP BY day ORDER BY day`,
@@ -213,9 +281,10 @@ function daily(c: StatementCache, range: RangeFilter): TimelinePoint[] {
 }
 
 function categories(c: StatementCache, range?: RangeFilter): CategoryCount[] {
-  const rows = c.all<{ category: string; requests: number; thirdParty: number; leaks: number }>(
+  const rows = c.all<Omit<CategoryCount, 'category'> & { category: string }>(
     `WITH ${TOTALS_CTE}
-     SELECT category, sum(requests) AS requests, sum(third_party) AS thirdParty, sum(leaks) AS leaks
+     SELECT category, sum(requests) AS requests, sum(third_party) AS thirdParty, sum(attempted) AS attemptedLeaks,
+       sum(reached) AS reachedLeaks
      FROM r GROUP BY category ORDER BY requests DESC, category`,
     rangeParams(range),
   );
@@ -223,11 +292,16 @@ function categories(c: StatementCache, range?: RangeFilter): CategoryCount[] {
 }
 
 function leakLevels(c: StatementCache, range?: RangeFilter): LeakLevelCounts {
-  const row = c.one<{ fullUrl: number; origin: number; thirdParty: number; leaks: number }>(
+  const row = c.one<Omit<LeakLevelCounts, 'none'> & { thirdParty: number }>(
     `WITH ${TOTALS_CTE}
      SELECT coalesce(sum(full_url), 0) AS fullUrl, coalesce(sum(origin_only), 0) AS origin,
-       coalesce(sum(third_party), 0) AS thirdParty, coalesce(sum(leaks), 0) AS leaks FROM r`,
+       coalesce(sum(full_url_reached), 0) AS reachedFullUrl, coalesce(sum(origin_reached), 0) AS reachedOrigin,
+       coalesce(sum(third_party), 0) AS thirdParty FROM r`,
     rangeParams(range),
   );
-  return { fullUrl: row?.fullUrl ?? 0, origin: row?.origin ?? 0, none: (row?.thirdParty ?? 0) - (row?.leaks ?? 0) };
+  const r = row ?? { fullUrl: 0, origin: 0, reachedFullUrl: 0, reachedOrigin: 0, thirdParty: 0 };
+  return {
+    fullUrl: r.fullUrl, origin: r.origin, none: r.thirdParty - r.fullUrl - r.origin,
+    reachedFullUrl: r.reachedFullUrl, reachedOrigin: r.reachedOrigin,
+  };
 }

@@ -26,6 +26,8 @@ export interface RequestIdentifier {
   kind: IdentifierKind;
   source: IdentifierSource;
   value: string;
+  /** The policy kept it from reaching Pinterest. */
+  prevented: boolean;
 }
 
 /** One stored request, as the dashboard and the export see it. */
@@ -64,6 +66,13 @@ export interface RequestRow {
   decision: Action | null;
   decisionReason: string | null;
   stripped: string[];
+  /** A third-party request that carried the page or an identifier. */
+  attemptedLeak: boolean;
+  /** Its page or an identifier reached Pinterest (false for every blocked request). */
+  reachedPinterest: boolean;
+  /** The page it carried reached Pinterest. */
+  pageReached: boolean;
+  identifiersAttempted: number;
   identifiersPrevented: number;
   pagePrevented: boolean;
   outcome: 'response' | 'blocked' | 'error' | null;
@@ -96,18 +105,20 @@ const SELECT = `SELECT r.id, r.flow_id AS flowId, r.time, r.client, r.source, r.
   r.tag_partner AS tagPartner, r.hashed_email AS hashedEmail, r.hashed_email_algo AS hashedEmailAlgo,
   r.logged_in AS loggedIn, r.gpc, r.dnt, r.client_hints AS clientHints, r.malformed, r.reasons,
   r.block_mode AS blockMode, r.decision, r.decision_reason AS decisionReason, r.stripped,
-  r.ids_prevented AS identifiersPrevented, r.page_prevented AS pagePrevented, r.outcome, r.status, r.bytes,
+  r.attempted AS attemptedLeak, r.reached AS reachedPinterest, r.page_reached AS pageReached,
+  r.ids_attempted AS identifiersAttempted, r.ids_prevented AS identifiersPrevented, r.page_prevented AS pagePrevented,
+  r.outcome, r.status, r.bytes,
   r.error_kind AS errorKind, r.error_message AS errorMessage, r.completed_at AS completedAt
   FROM requests r LEFT JOIN pages p ON p.id = r.page_id`;
 
-const IDENTIFIERS_OF = `SELECT ri.request_id AS requestId, i.name, i.kind, ri.source, i.value
+const IDENTIFIERS_OF = `SELECT ri.request_id AS requestId, i.name, i.kind, ri.source, i.value, ri.prevented
   FROM request_identifiers ri JOIN identifiers i ON i.id = ri.identifier_id
   WHERE ri.request_id IN (SELECT value FROM json_each(@ids)) ORDER BY ri.request_id, i.name`;
 
-type RawRow = Omit<RequestRow, 'identifiers' | 'malformed' | 'reasons' | 'stripped' | 'thirdParty' | 'hashedEmail'
-  | 'loggedIn' | 'gpc' | 'dnt' | 'clientHints' | 'pagePrevented'> & {
-  malformed: string; reasons: string; stripped: string; thirdParty: number | null; hashedEmail: number;
-  loggedIn: number | null; gpc: number | null; dnt: number | null; clientHints: number | null; pagePrevented: number;
+type Flag = 'thirdParty' | 'hashedEmail' | 'loggedIn' | 'gpc' | 'dnt' | 'clientHints' | 'pagePrevented' | 'attemptedLeak'
+  | 'reachedPinterest' | 'pageReached';
+type RawRow = Omit<RequestRow, 'identifiers' | 'malformed' | 'reasons' | 'stripped' | Flag> & Record<Flag, number | null> & {
+  malformed: string; reasons: string; stripped: string;
 };
 
 /** Request-list queries over one connection. */
@@ -157,10 +168,11 @@ export class RequestQueries {
   #withIdentifiers(raw: RawRow[]): RequestRow[] {
     const byRequest = new Map<number, RequestIdentifier[]>();
     if (raw.length > 0) {
-      const ids = this.#c.all<RequestIdentifier & { requestId: number }>(IDENTIFIERS_OF, {
+      const ids = this.#c.all<Omit<RequestIdentifier, 'prevented'> & { requestId: number; prevented: number }>(IDENTIFIERS_OF, {
         ids: JSON.stringify(raw.map((r) => r.id)),
       });
-      for (const { requestId, ...id } of ids) {
+      for (const { requestId, prevented, ...rest } of ids) {
+        const id = { ...rest, prevented: prevented === 1 };
         const list = byRequest.get(requestId);
         if (list) list.push(id);
         else byRequest.set(requestId, [id]);
@@ -207,6 +219,9 @@ function toRow(r: RawRow, identifiers: RequestIdentifier[]): RequestRow {
     dnt: bool(r.dnt),
     clientHints: bool(r.clientHints),
     pagePrevented: r.pagePrevented === 1,
+    attemptedLeak: r.attemptedLeak === 1,
+    reachedPinterest: r.reachedPinterest === 1,
+    pageReached: r.pageReached === 1,
     malformed: parseList(r.malformed),
     reasons: parseList(r.reasons),
     stripped: parseList(r.stripped),

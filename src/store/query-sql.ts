@@ -6,6 +6,7 @@
  */
 import type { Database, Statement } from './db.js';
 import { normaliseRange, splitRange, type TimeRange } from './days.js';
+import { DAILY_ROLLUP, DAILY_TOTALS, HOURLY_TOTALS, rollupSelect, SITE_DAYS, SITE_DETAIL_DAYS, type Rollup } from './rollups.js';
 
 /** An optional time range in ms; missing ends are open. `to` is exclusive. */
 export interface RangeFilter {
@@ -50,50 +51,32 @@ export function edges(select: string): string {
   return `${select.replaceAll('$', 'head')} UNION ALL ${select.replaceAll('$', 'tail')}`;
 }
 
-/** Raw-row expressions with the same meaning as the roll-up's count columns. */
-const LEAK = "(r.third_party = 1 AND r.leak_level IS NOT NULL AND r.leak_level <> 'none')";
-
 /**
- * A CTE `r` with one row per roll-up row of the whole days and one per raw request of the edges,
- * with the roll-up's columns. `daily_totals` has no site dimension (its `page_site` is '').
+ * A roll-up's rows for a range: the table's whole days, then raw requests of the partial first and
+ * last day counted with the same counters (rollups.ts).
  */
-function rollupCte(table: 'daily_rollup' | 'daily_totals'): string {
-  const site = table === 'daily_rollup' ? 'page_site' : "'' AS page_site";
-  return `r AS (
-  SELECT day, ${site}, category, decision, mode, requests, third_party, leaks, full_url, origin_only,
-         logged_in, hashed_emails, ids_prevented, pages_prevented, last_time
-  FROM ${table} WHERE day >= @firstDay AND day <= @lastDay
-  UNION ALL
-  ${edges(`SELECT @$Day, coalesce(r.page_site, ''), coalesce(r.category, ''), coalesce(r.decision, ''),
-         coalesce(r.block_mode, ''), 1, coalesce(r.third_party, 0), ${LEAK},
-         ${LEAK} AND r.leak_level = 'full-url', ${LEAK} AND r.leak_level = 'origin',
-         ${LEAK} AND coalesce(r.logged_in, 0) = 1, coalesce(r.third_party, 0) = 1 AND r.hashed_email = 1,
-         r.ids_prevented, r.page_prevented, r.time
-  FROM requests r WHERE r.time >= @$From AND r.time < @$To`)}
-)`;
+function rangeRows(r: Rollup): string {
+  const sel = rollupSelect(r, 'day >= @firstDay AND day <= @lastDay', 'r.time >= @$From AND r.time < @$To');
+  return `${sel.table}\n  UNION ALL\n  ${edges(sel.edge)}`;
 }
 
-/** Per-site roll-up rows of the range (for anything grouped or filtered by site). */
-export const ROLLUP_CTE = rollupCte('daily_rollup');
-/** Site-less roll-up rows of the range (overview numbers, categories, timeline, modes). */
-export const TOTALS_CTE = rollupCte('daily_totals');
-
+/** A CTE `r`: per-site roll-up rows of the range (for anything grouped or filtered by site). */
+export const ROLLUP_CTE = `r AS (${rangeRows(DAILY_ROLLUP)})`;
+/** A CTE `r`: site-less roll-up rows of the range (overview numbers, categories, timeline, modes). */
+export const TOTALS_CTE = `r AS (${rangeRows(DAILY_TOTALS)})`;
 /** A CTE `s`: per-site counts of the range (site_days for whole days, raw rows for the edges). */
-export const SITES_CTE = `s AS (
-  SELECT site, requests, third_party, leaks, full_url, blocked, stripped, last_time
-  FROM site_days WHERE day >= @firstDay AND day <= @lastDay
-  UNION ALL
-  ${edges(`SELECT r.page_site, 1, coalesce(r.third_party, 0), ${LEAK}, ${LEAK} AND r.leak_level = 'full-url',
-         coalesce(r.decision = 'block', 0), coalesce(r.decision = 'strip', 0), r.time
-  FROM requests r WHERE r.time >= @$From AND r.time < @$To AND r.page_site IS NOT NULL`)}
-)`;
+export const SITES_CTE = `s AS (${rangeRows(SITE_DAYS)})`;
 
-/** Sites that leaked in the range (one row per site and day; count DISTINCT). */
+/** A site's detail rows of the range (site_detail_days; `@site` is the site). */
+export const SITE_DETAIL_ROWS = (() => {
+  const sel = rollupSelect(SITE_DETAIL_DAYS, 'site = @site AND day >= @firstDay AND day <= @lastDay',
+    'r.page_site = @site AND r.time >= @$From AND r.time < @$To');
+  return `${sel.table}\n  UNION ALL\n  ${edges(sel.edge)}`;
+})();
+
+/** Sites that attempted a leak in the range, with whether it reached Pinterest (count DISTINCT). */
 export const LEAKING_SITES_SQL = `
-  SELECT site FROM site_days WHERE day >= @firstDay AND day <= @lastDay AND leaks > 0
-  UNION ALL
-  ${edges(`SELECT r.page_site FROM requests r WHERE r.time >= @$From AND r.time < @$To
-    AND r.page_site IS NOT NULL AND ${LEAK}`)}`;
+  SELECT site, reached FROM s WHERE attempted > 0`;
 
 const HOUR = 3_600_000;
 
@@ -108,31 +91,27 @@ export function hourParams(filter: RangeFilter = {}): Record<string, number> {
   return { firstHour, lastHour, headFrom: p.from, headTo: firstHour, tailFrom: lastHour, tailTo: p.to };
 }
 
-/** Hourly buckets: `start, requests, thirdParty, leaks, blocked, stripped`, ordered. */
-export const HOURLY_SQL = `
-  SELECT start, sum(requests) AS requests, sum(third_party) AS thirdParty, sum(leaks) AS leaks,
-    sum(blocked) AS blocked, sum(stripped) AS stripped
-  FROM (
-    SELECT hour AS start, requests, third_party, leaks, blocked, stripped FROM hourly_totals
-    WHERE hour >= @firstHour AND hour < @lastHour
-    UNION ALL
-    ${edges(`SELECT (r.time / ${HOUR}) * ${HOUR}, 1, coalesce(r.third_party, 0), ${LEAK},
-      coalesce(r.decision = 'block', 0), coalesce(r.decision = 'strip', 0)
-      FROM requests r WHERE r.time >= @$From AND r.time < @$To`)}
-  ) GROUP BY start ORDER BY start`;
+/** Hourly buckets: `start` and the hourly counters, ordered. */
+export const HOURLY_SQL = (() => {
+  const sel = rollupSelect(HOURLY_TOTALS, 'hour >= @firstHour AND hour < @lastHour', 'r.time >= @$From AND r.time < @$To');
+  return `
+  SELECT hour AS start, sum(requests) AS requests, sum(third_party) AS thirdParty, sum(attempted) AS attempted,
+    sum(reached) AS reached, sum(blocked) AS blocked, sum(stripped) AS stripped
+  FROM (${sel.table} UNION ALL ${edges(sel.edge)}) GROUP BY hour ORDER BY hour`;
+})();
 
-/** Distinct leaked page ids of the range (page_days for whole days, raw rows for the edges). */
+/** Leaked full-URL page ids of the range with `requests` and `reached` (page_days, raw rows for the edges). */
 export const LEAKED_PAGES_SQL = `
-  SELECT page_id FROM page_days WHERE day >= @firstDay AND day <= @lastDay
+  SELECT page_id, requests, reached FROM page_days WHERE day >= @firstDay AND day <= @lastDay
   UNION ALL
-  ${edges(`SELECT r.page_id FROM requests r WHERE r.time >= @$From AND r.time < @$To
-    AND r.page_id IS NOT NULL AND ${LEAK}`)}`;
+  ${edges(`SELECT r.page_id, 1, r.page_reached FROM requests r WHERE r.time >= @$From AND r.time < @$To
+    AND r.page_id IS NOT NULL AND r.third_party = 1 AND r.leak_level = 'full-url'`)}`;
 
-/** (identifier_id, page_site, requests) rows of the range. */
+/** (identifier_id, page_site, requests, reached) rows of the range. */
 export const IDENTIFIER_SITES_SQL = `
-  SELECT identifier_id, page_site, requests FROM identifier_days WHERE day >= @firstDay AND day <= @lastDay
+  SELECT identifier_id, page_site, requests, reached FROM identifier_days WHERE day >= @firstDay AND day <= @lastDay
   UNION ALL
-  ${edges(`SELECT ri.identifier_id, coalesce(r.page_site, ''), 1
+  ${edges(`SELECT ri.identifier_id, coalesce(r.page_site, ''), 1, 1 - ri.prevented
     FROM requests r JOIN request_identifiers ri ON ri.request_id = r.id
     WHERE r.time >= @$From AND r.time < @$To`)}`;
 

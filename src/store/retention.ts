@@ -1,15 +1,16 @@
 /**
  * Retention and purge. Pruning removes raw rows (requests, their identifier links and line items,
  * the per-day identifier and page tables, and identifiers and pages nobody refers to any more)
- * older than the retention period, and keeps the roll-ups (daily_rollup, daily_totals, site_days,
- * hourly_totals, site_detail_days), tunnel counts and the history of the person's privacy switches
- * (account_switches: a few rows, no browsing, and what "since when" is read from). Purge is the
+ * older than the retention period, and keeps the roll-ups (rollups.ts), tunnel counts and the
+ * history of the person's privacy switches (account_switches: a few rows, no browsing, and what
+ * "since when" is read from). Purge is the
  * user's explicit "forget": it removes everything before a date (roll-ups and tunnel counts too),
  * or everything, with secure_delete on so the freed pages are overwritten.
  */
 import type { Database } from './db.js';
 import { importLedger } from './imports.js';
 import { dayKey, startOfDay } from './days.js';
+import { DAILY_ROLLUP, ROLLUPS } from './rollups.js';
 
 /** How many rows a prune or purge removed. */
 export interface PruneReport {
@@ -18,7 +19,7 @@ export interface PruneReport {
   requests: number;
   identifiers: number;
   pages: number;
-  /** Roll-up and tunnel-count rows (purge only). */
+  /** Rows of the daily roll-up (purge only; the other roll-ups go with it), and tunnel-count rows. */
   rollups: number;
   tunnels: number;
 }
@@ -78,11 +79,10 @@ function removeBefore(db: Database, cutoff: number, includeRollups: boolean): Pr
     db.prepare('DELETE FROM identifier_days WHERE day < ?').run(day);
     db.prepare('DELETE FROM page_days WHERE day < ?').run(day);
     if (includeRollups) {
-      report.rollups = db.prepare('DELETE FROM daily_rollup WHERE day < ?').run(day).changes;
-      db.prepare('DELETE FROM daily_totals WHERE day < ?').run(day);
-      db.prepare('DELETE FROM site_days WHERE day < ?').run(day);
-      db.prepare('DELETE FROM site_detail_days WHERE day < ?').run(day);
-      db.prepare('DELETE FROM hourly_totals WHERE hour < ?').run(cutoff);
+      for (const r of ROLLUPS) {
+        const n = db.prepare(`DELETE FROM ${r.table} WHERE ${r.cutoffColumn} < ?`).run(r.cutoffColumn === 'day' ? day : cutoff).changes;
+        if (r === DAILY_ROLLUP) report.rollups = n;
+      }
       report.tunnels = db.prepare('DELETE FROM tunnel_days WHERE day < ?').run(day).changes;
       db.prepare('DELETE FROM account_switches WHERE time < ?').run(cutoff);
     }
@@ -105,8 +105,10 @@ function removeAll(db: Database): PruneReport {
     report.requests = db.prepare('DELETE FROM requests').run().changes;
     report.identifiers = db.prepare('DELETE FROM identifiers').run().changes;
     report.pages = db.prepare('DELETE FROM pages').run().changes;
-    report.rollups = db.prepare('DELETE FROM daily_rollup').run().changes;
-    db.exec('DELETE FROM daily_totals; DELETE FROM site_days; DELETE FROM hourly_totals; DELETE FROM site_detail_days');
+    for (const r of ROLLUPS) {
+      const n = db.prepare(`DELETE FROM ${r.table}`).run().changes;
+      if (r === DAILY_ROLLUP) report.rollups = n;
+    }
     report.tunnels = db.prepare('DELETE FROM tunnel_days').run().changes;
     db.exec('DELETE FROM account_switches');
   }).immediate();

@@ -3,12 +3,13 @@
  * changes to the flow object cannot alter what is written. Credentials are reduced to their
  * fingerprint here; an identifier of kind `credential` without one is dropped, never stored raw.
  */
-import type { Decision, Finding, Identifier, IdentifierKind, IdentifierSource, LineItem, Outcome } from '../types.js';
+import type { Identifier, IdentifierKind, IdentifierSource, LineItem, Outcome, Prevented } from '../types.js';
 import type { Flow } from '../pipeline.js';
 import { dayKey } from './days.js';
+import { leakFacts, type LeakFacts } from './rollups.js';
 
-/** The `requests` columns of one flow (names match the SQL parameters). */
-export interface RequestColumns {
+/** The `requests` columns of one flow as seen and decided (names match the SQL parameters). */
+export interface RequestFacts {
   flow_id: string;
   time: number;
   client: string;
@@ -41,9 +42,10 @@ export interface RequestColumns {
   decision: string | null;
   decision_reason: string | null;
   stripped: string;
-  ids_prevented: number;
-  page_prevented: number;
 }
+
+/** The columns of one request row: what was seen, decided, and what of it reached Pinterest. */
+export type RequestColumns = RequestFacts & LeakFacts;
 
 /** An identifier as stored: `value` is the fingerprint for credentials. */
 export interface StoredIdentifier {
@@ -51,6 +53,8 @@ export interface StoredIdentifier {
   kind: IdentifierKind;
   source: IdentifierSource;
   value: string;
+  /** The policy kept it from reaching Pinterest (copied from the decision). */
+  prevented: boolean;
 }
 
 /** Everything the writer needs to insert one flow. */
@@ -72,22 +76,23 @@ export interface OutcomeColumns {
   completed_at: number;
 }
 
-/** Stripped-list entries that carry the page (see DESIGN.md attribution methods). */
-const PAGE_CARRIERS: Record<string, readonly string[]> = {
-  'tag-payload': ['ad.loc', 'url', 'via', 'page', 'page-url'],
-  referer: ['referer'],
-  origin: ['origin'],
-};
-
 /** Converts a recorded flow into its stored form. */
 export function toPending(flow: Flow, blockMode: string | null): PendingRequest {
   const obs = flow.observation;
   const finding = flow.finding;
   const decision = flow.decision;
-  const identifiers = finding ? storableIdentifiers(finding.identifiers) : [];
+  const prevented = decision?.prevented ?? null;
+  const identifiers = finding ? storableIdentifiers(finding.identifiers, prevented) : [];
   const tag = finding?.tag ?? null;
   const bool = (v: boolean | undefined): number | null => (v === undefined ? null : v ? 1 : 0);
-  const prevented = finding && decision ? preventedBy(finding, decision, identifiers) : { ids: 0, page: 0 };
+  const facts = leakFacts({
+    thirdParty: finding?.thirdParty === true,
+    carriesPage: finding !== null && finding.leakLevel !== 'none' && finding.page.url !== null,
+    decision: decision?.action ?? null,
+    pagePrevented: prevented?.page === true,
+    identifiers,
+    loggedIn: finding?.loggedIn === true,
+  });
   const columns: RequestColumns = {
     flow_id: obs.id,
     time: obs.time,
@@ -121,8 +126,7 @@ export function toPending(flow: Flow, blockMode: string | null): PendingRequest 
     decision: decision?.action ?? null,
     decision_reason: decision?.reason ?? null,
     stripped: JSON.stringify(decision?.stripped ?? []),
-    ids_prevented: prevented.ids,
-    page_prevented: prevented.page,
+    ...facts,
   };
   return {
     columns,
@@ -152,48 +156,16 @@ export function toOutcomeColumns(outcome: Outcome, time: number): OutcomeColumns
   }
 }
 
-function storableIdentifiers(ids: readonly Identifier[]): StoredIdentifier[] {
+function storableIdentifiers(ids: readonly Identifier[], prevented: Prevented | null): StoredIdentifier[] {
   const out: StoredIdentifier[] = [];
+  const gone = new Set((prevented?.identifiers ?? []).map((p) => `${p.name}\0${p.source}`));
   for (const id of ids) {
     // A credential is only ever kept as its keyed fingerprint.
     const value = id.kind === 'credential' ? id.fingerprint : (id.value ?? id.fingerprint);
     if (value === undefined) continue;
-    out.push({ name: id.name, kind: id.kind, source: id.source, value });
+    out.push({ name: id.name, kind: id.kind, source: id.source, value, prevented: gone.has(`${id.name}\0${id.source}`) });
   }
   return out;
-}
-
-/**
- * How many identifier transmissions and whether the page URL were withheld by a decision: a block
- * withholds everything; a strip withholds identifiers whose name or source (`cookie`, `query`,
- * `body`) is listed, and the page when the carrier of its attribution is listed.
- */
-function preventedBy(finding: Finding, decision: Decision, ids: readonly StoredIdentifier[]): { ids: number; page: number } {
-  const leaks = finding.leakLevel !== 'none' && finding.page.url !== null ? 1 : 0;
-  if (decision.action === 'block') return { ids: ids.length, page: leaks };
-  if (decision.action === 'allow') return { ids: 0, page: 0 };
-  const stripped = new Set(decision.stripped.map((s) => s.toLowerCase()));
-  const idCount = ids.filter((i) => withheld(stripped, i.name, i.source)).length;
-  const carriers = PAGE_CARRIERS[finding.page.attributedBy] ?? [];
-  const page = leaks === 1 && carriers.some((c) => stripped.has(c)) ? 1 : 0;
-  return { ids: idCount, page };
-}
-
-/**
- * Whether a strip withheld an identifier. The policy names what it removed by where it sat
- * (`cookie`, `pd.em`, `pd.pin_unauth`, `ed.user_data`, or a whole `pd` / `query` / `body`); the
- * classifier names identifiers from `pd` by their bare key (`pin_unauth`). So an identifier counts
- * when its name, or `pd.` + its name, is listed or lies inside a listed part, or its source was
- * withheld whole.
- */
-function withheld(stripped: ReadonlySet<string>, name: string, source: string): boolean {
-  if (stripped.has(source)) return true;
-  const n = name.toLowerCase();
-  for (const candidate of [n, `pd.${n}`]) {
-    if (stripped.has(candidate)) return true;
-    for (const part of stripped) if (candidate.startsWith(`${part}.`)) return true;
-  }
-  return false;
 }
 
 function pathOf(url: string): string {

@@ -6,6 +6,7 @@
  */
 import type { Database, Statement } from './db.js';
 import type { OutcomeColumns, PendingRequest, RequestColumns } from './rows.js';
+import { COUNTERS, ROLLUPS, upsertSql, type CounterName } from './rollups.js';
 
 /** One insert of a batch; `outcome` is set when the completion is already known. */
 export interface BatchInsert {
@@ -25,24 +26,28 @@ const REQUEST_COLUMNS = [
   'flow_id', 'time', 'client', 'source', 'method', 'host', 'connect_host', 'path', 'category', 'third_party',
   'page_site', 'page_id', 'attributed_by', 'confidence', 'leak_level', 'tag_id', 'tag_event', 'tag_value',
   'tag_currency', 'tag_order_id', 'tag_partner', 'hashed_email', 'hashed_email_algo', 'logged_in', 'gpc', 'dnt',
-  'client_hints', 'malformed', 'reasons', 'block_mode', 'decision', 'decision_reason', 'stripped', 'ids_prevented',
-  'page_prevented', 'outcome', 'status', 'bytes', 'error_kind', 'error_message', 'completed_at',
+  'client_hints', 'malformed', 'reasons', 'block_mode', 'decision', 'decision_reason', 'stripped', 'ids_attempted',
+  'ids_prevented', 'page_prevented', 'attempted', 'reached', 'page_reached', 'logged_in_reached', 'hashed_email_reached',
+  'outcome', 'status', 'bytes', 'error_kind', 'error_message', 'completed_at',
 ] as const;
 
-const COUNTS = [
-  'requests', 'third_party', 'leaks', 'full_url', 'origin_only', 'logged_in', 'hashed_emails', 'ids_prevented',
-  'pages_prevented', 'blocked', 'stripped',
-] as const;
-/** The count columns of daily_rollup and daily_totals (blocked/stripped are in their key there). */
-const ROLLUP_COUNTS = COUNTS.slice(0, 9);
-const SITE_COUNTS = ['requests', 'third_party', 'leaks', 'full_url', 'blocked', 'stripped'] as const;
-const HOUR_COUNTS = ['requests', 'third_party', 'leaks', 'blocked', 'stripped'] as const;
+/** Every counter any roll-up has, computed once per request. */
+const COUNTER_NAMES = Object.keys(COUNTERS) as CounterName[];
+/** Per roll-up: the positions of its counters in COUNTER_NAMES. */
+const COUNTER_INDEX = ROLLUPS.map((r) => r.counters.map((c) => COUNTER_NAMES.indexOf(c)));
 
-type Counts = Record<(typeof COUNTS)[number], number>;
-interface Agg extends Counts {
+interface Agg {
   key: readonly (string | number)[];
+  counts: number[];
   first: number;
   last: number;
+}
+
+/** Per-day detail counts (identifier_days, page_days): requests, and how many reached Pinterest. */
+interface DayCount {
+  key: readonly (string | number)[];
+  requests: number;
+  reached: number;
 }
 
 const NO_OUTCOME: Record<keyof OutcomeColumns, null> = {
@@ -52,21 +57,13 @@ const NO_OUTCOME: Record<keyof OutcomeColumns, null> = {
 /** Prepared statements of the write side (one set per connection). */
 export type WriteStatements = ReturnType<typeof prepareWriteStatements>;
 
-const upsertCounts = (table: string, keys: readonly string[], counts: readonly string[], extra: string[]): string =>
-  `INSERT INTO ${table} (${[...keys, ...counts, ...extra.map((e) => e.split(' ')[0])].join(', ')})
-   VALUES (${[...keys, ...counts, ...extra].map(() => '?').join(', ')})
-   ON CONFLICT DO UPDATE SET ${[
-     ...counts.map((c) => `${c} = ${c} + excluded.${c}`),
-     ...extra.map((e) => {
-       const [col, fn] = e.split(' ');
-       return `${col} = ${fn}(${col}, excluded.${col})`;
-     }),
-   ].join(', ')}`;
+const upsertDetail = (table: string, keys: readonly string[]): string =>
+  `INSERT INTO ${table} (${keys.join(', ')}, requests, reached) VALUES (${keys.map(() => '?').join(', ')}, ?, ?)
+   ON CONFLICT DO UPDATE SET requests = requests + excluded.requests, reached = reached + excluded.reached`;
 
 /** Prepares the write statements on `db`. */
 export function prepareWriteStatements(db: Database) {
   const returning = <P extends unknown[]>(sql: string): Statement<P, { id: number }> => db.prepare(sql) as Statement<P, { id: number }>;
-  const rollupKey = ['day', 'page_site', 'category', 'decision', 'mode'];
   return {
     insertRequest: returning<unknown[]>(
       `INSERT INTO requests (${REQUEST_COLUMNS.join(', ')}) VALUES (${REQUEST_COLUMNS.map(() => '?').join(', ')})
@@ -86,22 +83,16 @@ export function prepareWriteStatements(db: Database) {
        ON CONFLICT (name, kind, value) DO UPDATE SET first_seen = min(first_seen, excluded.first_seen),
          last_seen = max(last_seen, excluded.last_seen) RETURNING id`,
     ),
-    link: db.prepare('INSERT OR IGNORE INTO request_identifiers (request_id, identifier_id, source) VALUES (?, ?, ?)'),
+    link: db.prepare('INSERT OR IGNORE INTO request_identifiers (request_id, identifier_id, source, prevented) VALUES (?, ?, ?, ?)'),
     lineItem: db.prepare(
       'INSERT INTO purchase_items (request_id, position, item_id, name, price, quantity) VALUES (?, ?, ?, ?, ?, ?)',
     ),
-    identifierDay: db.prepare(upsertCounts('identifier_days', ['identifier_id', 'page_site', 'day'], ['requests'], [])),
-    pageDay: db.prepare(upsertCounts('page_days', ['page_id', 'day'], ['requests'], [])),
-    rollup: db.prepare(upsertCounts('daily_rollup', rollupKey, ROLLUP_COUNTS, ['first_time min', 'last_time max'])),
-    totals: db.prepare(
-      upsertCounts('daily_totals', rollupKey.filter((k) => k !== 'page_site'), ROLLUP_COUNTS, ['first_time min', 'last_time max']),
+    identifierDay: db.prepare(upsertDetail('identifier_days', ['identifier_id', 'page_site', 'day'])),
+    pageDay: db.prepare(upsertDetail('page_days', ['page_id', 'day'])),
+    rollups: ROLLUPS.map((r) => db.prepare(upsertSql(r))),
+    tunnel: db.prepare(
+      'INSERT INTO tunnel_days (day, site, count) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET count = count + excluded.count',
     ),
-    siteDay: db.prepare(upsertCounts('site_days', ['day', 'site'], SITE_COUNTS, ['last_time max'])),
-    hour: db.prepare(upsertCounts('hourly_totals', ['hour'], HOUR_COUNTS, [])),
-    siteDetail: db.prepare(
-      upsertCounts('site_detail_days', ['site', 'day', 'tag_id', 'tag_event', 'attributed_by', 'decision'], ['requests', 'leaks'], []),
-    ),
-    tunnel: db.prepare(upsertCounts('tunnel_days', ['day', 'site'], ['count'], [])),
   };
 }
 
@@ -113,12 +104,9 @@ export function writeBatch(s: WriteStatements, batch: Batch): Array<number | nul
   const pageIds = upsertPages(s, batch.inserts);
   const identifierIds = upsertIdentifiers(s, batch.inserts);
   const rowIds: Array<number | null> = [];
-  const aggs = {
-    rollup: new Map<string, Agg>(), totals: new Map<string, Agg>(), sites: new Map<string, Agg>(),
-    hours: new Map<string, Agg>(), detail: new Map<string, Agg>(),
-  };
-  const idDays = new Map<string, Agg>();
-  const pageDays = new Map<string, Agg>();
+  const aggs = ROLLUPS.map(() => new Map<string, Agg>());
+  const idDays = new Map<string, DayCount>();
+  const pageDays = new Map<string, DayCount>();
   for (const { pending, outcome } of batch.inserts) {
     const c = pending.columns;
     const pageId = pending.pageUrl === null ? null : (pageIds.get(pending.pageUrl) ?? null);
@@ -136,30 +124,28 @@ export function writeBatch(s: WriteStatements, batch: Batch): Array<number | nul
     for (const id of pending.identifiers) {
       const identifierId = identifierIds.get(identifierKey(id));
       if (identifierId === undefined) continue;
-      s.link.run(row.id, identifierId, id.source);
-      add(idDays, [identifierId, site, pending.day], c.time).requests += 1;
+      s.link.run(row.id, identifierId, id.source, id.prevented ? 1 : 0);
+      tally(idDays, [identifierId, site, pending.day], !id.prevented);
     }
     pending.lineItems.forEach((item, i) => s.lineItem.run(row.id, i, item.id, item.name, item.price, item.quantity));
-    const leaks = c.third_party === 1 && c.leak_level !== null && c.leak_level !== 'none';
-    if (leaks && pageId !== null) add(pageDays, [pageId, pending.day], c.time).requests += 1;
-    const [cat, dec, mode] = [c.category ?? '', c.decision ?? '', c.block_mode ?? ''];
-    count(add(aggs.rollup, [pending.day, site, cat, dec, mode], c.time), c, leaks);
-    count(add(aggs.totals, [pending.day, cat, dec, mode], c.time), c, leaks);
-    if (site !== '') {
-      count(add(aggs.sites, [pending.day, site], c.time), c, leaks);
-      const detailKey = [site, pending.day, c.tag_id ?? '', c.tag_event ?? '', c.attributed_by ?? '', dec];
-      count(add(aggs.detail, detailKey, c.time), c, leaks);
-    }
-    count(add(aggs.hours, [Math.floor(c.time / 3_600_000) * 3_600_000], c.time), c, leaks);
+    // Pages leaked are full URLs: an origin-only leak names no page the person opened.
+    if (pageId !== null && c.third_party === 1 && c.leak_level === 'full-url') tally(pageDays, [pageId, pending.day], c.page_reached === 1);
+    const values = COUNTER_NAMES.map((name) => COUNTERS[name].of(c));
+    ROLLUPS.forEach((r, i) => {
+      if (r.siteOnly && c.page_site === null) return;
+      const idx = COUNTER_INDEX[i]!;
+      const e = add(aggs[i]!, r.key.map((k) => k.of(c, pending.day)), c.time, idx.length);
+      for (let j = 0; j < idx.length; j++) e.counts[j]! += values[idx[j]!]!;
+    });
   }
   for (const u of batch.updates) s.updateOutcome.run({ ...u.outcome, id: u.rowId });
-  for (const e of idDays.values()) s.identifierDay.run(...e.key, e.requests);
-  for (const e of pageDays.values()) s.pageDay.run(...e.key, e.requests);
-  for (const e of aggs.rollup.values()) s.rollup.run(...e.key, ...ROLLUP_COUNTS.map((k) => e[k]), e.first, e.last);
-  for (const e of aggs.totals.values()) s.totals.run(...e.key, ...ROLLUP_COUNTS.map((k) => e[k]), e.first, e.last);
-  for (const e of aggs.sites.values()) s.siteDay.run(...e.key, ...SITE_COUNTS.map((k) => e[k]), e.last);
-  for (const e of aggs.hours.values()) s.hour.run(...e.key, ...HOUR_COUNTS.map((k) => e[k]));
-  for (const e of aggs.detail.values()) s.siteDetail.run(...e.key, e.requests, e.leaks);
+  for (const e of idDays.values()) s.identifierDay.run(...e.key, e.requests, e.reached);
+  for (const e of pageDays.values()) s.pageDay.run(...e.key, e.requests, e.reached);
+  // One upsert per roll-up key per batch, however many requests share it.
+  ROLLUPS.forEach((r, i) => {
+    const times = (e: Agg): number[] => r.times.map((t) => (t.fn === 'min' ? e.first : e.last));
+    for (const e of aggs[i]!.values()) s.rollups[i]!.run(...e.key, ...e.counts, ...times(e));
+  });
   for (const t of batch.tunnels) s.tunnel.run(t.day, t.site, t.count);
   return rowIds;
 }
@@ -206,29 +192,25 @@ function upsertIdentifiers(s: WriteStatements, inserts: readonly BatchInsert[]):
   return ids;
 }
 
-function add(map: Map<string, Agg>, key: readonly (string | number)[], time: number): Agg {
+function add(map: Map<string, Agg>, key: readonly (string | number)[], time: number, counters: number): Agg {
   const k = key.join('\0');
   let e = map.get(k);
   if (!e) {
-    e = { key, first: time, last: time, ...(Object.fromEntries(COUNTS.map((c) => [c, 0])) as Counts) };
+    e = { key, first: time, last: time, counts: new Array<number>(counters).fill(0) };
     map.set(k, e);
   }
-  e.first = Math.min(e.first, time);
-  e.last = Math.max(e.last, time);
+  if (time < e.first) e.first = time;
+  if (time > e.last) e.last = time;
   return e;
 }
 
-function count(e: Agg, c: RequestColumns, leaks: boolean): void {
-  const third = c.third_party === 1;
+function tally(map: Map<string, DayCount>, key: readonly (string | number)[], reached: boolean): void {
+  const k = key.join('\0');
+  let e = map.get(k);
+  if (!e) {
+    e = { key, requests: 0, reached: 0 };
+    map.set(k, e);
+  }
   e.requests += 1;
-  e.third_party += third ? 1 : 0;
-  e.leaks += leaks ? 1 : 0;
-  e.full_url += leaks && c.leak_level === 'full-url' ? 1 : 0;
-  e.origin_only += leaks && c.leak_level === 'origin' ? 1 : 0;
-  e.logged_in += leaks && c.logged_in === 1 ? 1 : 0;
-  e.hashed_emails += third && c.hashed_email === 1 ? 1 : 0;
-  e.ids_prevented += c.ids_prevented;
-  e.pages_prevented += c.page_prevented;
-  e.blocked += c.decision === 'block' ? 1 : 0;
-  e.stripped += c.decision === 'strip' ? 1 : 0;
+  if (reached) e.reached += 1;
 }

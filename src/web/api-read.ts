@@ -16,7 +16,10 @@ export interface ReadDeps {
   now: () => number;
 }
 
+const MINUTE = 60_000;
 const HOUR = 3_600_000;
+/** Ranges up to this long are drawn in minutes. */
+const MAX_MINUTE_SPAN = 2 * HOUR;
 /** Most hour buckets drawn on the timeline; a longer range is shown in days (a week of hours is noise). */
 const MAX_HOUR_BUCKETS = 48;
 
@@ -28,7 +31,7 @@ export function registerReadRoutes(app: FastifyInstance, deps: ReadDeps): void {
 
   app.get('/api/overview', async (req) => {
     const r = range(req.query);
-    const visited = q.sitesVisited(r, { limit: 0 });
+    const { sites: _, ...visited } = q.sitesVisited(r, { limit: 0 });
     return {
       range: rangeOut(r),
       totals: q.totals(r),
@@ -36,7 +39,7 @@ export function registerReadRoutes(app: FastifyInstance, deps: ReadDeps): void {
       timeline: timeline(q, r, deps.now()),
       categories: q.categories(r),
       leakLevels: q.leakLevels(r),
-      sitesVisited: { visited: visited.visited, leaked: visited.leaked, visitedAndLeaked: visited.visitedAndLeaked },
+      sitesVisited: visited,
     };
   });
 
@@ -54,7 +57,9 @@ export function registerReadRoutes(app: FastifyInstance, deps: ReadDeps): void {
   app.get('/api/sites/:site', async (req) => {
     const site = siteParam((req.params as { site: string }).site);
     const r = range(req.query);
-    const detail = q.siteDetail(site, r);
+    // Lists are limited (a busy site has tens of thousands of tag ids); `more` says what was left out.
+    const limit = intParam(req.query as QueryBag, 'limit', 100, 1, 1000);
+    const detail = q.siteDetail(site, r, { limit });
     return { range: rangeOut(r), ...detail, exception: deps.settings.get().exceptions.includes(site) };
   });
 
@@ -101,16 +106,24 @@ export function siteParam(text: string): string {
   return site;
 }
 
-/** The leaks-over-time series: hours for short ranges, days otherwise, gaps filled with zeros. */
-function timeline(q: Queries, r: ResolvedRange, now: number): { bucket: 'hour' | 'day'; points: TimelinePoint[] } {
+/**
+ * The leaks-over-time series: the bucket follows the range (minutes up to two hours, hours up to
+ * two days, days beyond); empty buckets are filled with zeros so the chart draws them as such.
+ */
+function timeline(q: Queries, r: ResolvedRange, now: number): { bucket: 'minute' | 'hour' | 'day'; points: TimelinePoint[] } {
   const to = r.to ?? now;
-  const short = r.from !== null && to - r.from <= MAX_HOUR_BUCKETS * HOUR;
-  const bucket = short ? 'hour' : 'day';
-  const points = bucket === 'hour' ? rebucketHours(q.timeline(r, bucket)) : q.timeline(r, bucket);
+  const span = r.from === null ? Infinity : to - r.from;
+  const bucket = span <= MAX_MINUTE_SPAN ? 'minute' : span <= MAX_HOUR_BUCKETS * HOUR ? 'hour' : 'day';
+  const raw = q.timeline(r, bucket);
+  const points = bucket === 'hour' ? rebucketHours(raw) : raw;
   const first = points[0];
-  if (!first) return { bucket, points };
-  let start = first.start;
-  if (r.from !== null) start = short ? alignHour(r.from, first.start) : Math.min(first.start, localMidnight(r.from));
+  if (r.from === null && !first) return { bucket, points };
+  let start = first?.start ?? 0;
+  if (r.from !== null) {
+    start = bucket === 'minute' ? Math.floor(r.from / MINUTE) * MINUTE
+      : bucket === 'hour' ? (first ? alignHour(r.from, first.start) : localHour(r.from))
+      : Math.min(first?.start ?? Infinity, localMidnight(r.from));
+  }
   return { bucket, points: fill(points, start, to, bucket) };
 }
 
@@ -125,7 +138,7 @@ function rebucketHours(points: TimelinePoint[]): TimelinePoint[] {
     const start = Math.floor((p.start + offset) / HOUR) * HOUR - offset;
     const e = out.get(start);
     if (!e) out.set(start, { ...p, start });
-    else for (const k of ['requests', 'thirdParty', 'leaks', 'blocked', 'stripped'] as const) e[k] += p[k];
+    else for (const k of ['requests', 'thirdParty', 'attempted', 'reached', 'blocked', 'stripped'] as const) e[k] += p[k];
   }
   return [...out.values()].sort((a, b) => a.start - b.start);
 }
@@ -135,22 +148,28 @@ function alignHour(from: number, anyBucket: number): number {
   return anyBucket - Math.ceil((anyBucket - from) / HOUR) * HOUR;
 }
 
+function localHour(t: number): number {
+  const d = new Date(t);
+  return new Date(d.getFullYear(), d.getMonth(), d.getDate(), d.getHours()).getTime();
+}
+
 function localMidnight(t: number): number {
   const d = new Date(t);
   return new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime();
 }
 
-function fill(points: TimelinePoint[], start: number, end: number, bucket: 'hour' | 'day'): TimelinePoint[] {
+function fill(points: TimelinePoint[], start: number, end: number, bucket: 'minute' | 'hour' | 'day'): TimelinePoint[] {
   const byStart = new Map(points.map((p) => [p.start, p]));
   const out: TimelinePoint[] = [];
   const next = (t: number): number => {
+    if (bucket === 'minute') return t + MINUTE;
     if (bucket === 'hour') return t + HOUR;
     const d = new Date(t);
     return new Date(d.getFullYear(), d.getMonth(), d.getDate() + 1).getTime();
   };
   // Bounded: a long "all" range keeps its sparse points rather than thousands of empty days.
   for (let t = start; t < end && out.length <= 400; t = next(t)) {
-    out.push(byStart.get(t) ?? { start: t, requests: 0, thirdParty: 0, leaks: 0, blocked: 0, stripped: 0 });
+    out.push(byStart.get(t) ?? { start: t, requests: 0, thirdParty: 0, attempted: 0, reached: 0, blocked: 0, stripped: 0 });
   }
   if (out.length > 400) return points;
   // Points past `end` (clock skew) are kept rather than lost.

@@ -29,18 +29,21 @@ describe('pinaudit report', () => {
     const r = JSON.parse(out) as Report;
     const pages = new Set([`https://shop.example/page/${db.d1 % 7}`, `https://shop.example/page/${(db.d1 + 1000) % 7}`, 'https://shop.example/products/42',
       `https://news.example/page/${db.d1 % 7}`, `https://news.example/page/${(db.d1 + 2000) % 7}`]);
-    expect(r.schemaVersion).toBe(1);
+    expect(r.schemaVersion).toBe(2);
     expect(r.range).toEqual({ since: '7d', from: new Date(NOW - 7 * 86_400_000).toISOString(), to: new Date(NOW).toISOString() });
     expect(r.totals).toEqual({
-      requests: 6, thirdPartyRequests: 5, leaks: 5, sitesLeaked: 2, pagesLeaked: pages.size, identifiers: 3,
-      loggedInLeaks: 1, hashedEmails: 1, blocked: 1, stripped: 1,
+      requests: 6, thirdPartyRequests: 5, attemptedLeaks: 5, reachedLeaks: 3, preventedLeaks: 2, attemptedSites: 2, reachedSites: 1,
+      attemptedPages: pages.size, reachedPages: 3, attemptedOriginOnly: 0, reachedOriginOnly: 0, attemptedIdentifiers: 3,
+      reachedIdentifiers: 3, preventedIdentifiers: 2, preventedPages: 2, attemptedLoggedIn: 1, reachedLoggedIn: 1,
+      attemptedHashedEmails: 1, reachedHashedEmails: 1, blocked: 1, stripped: 1,
     });
-    expect(r.sitesVisited).toEqual({ visited: 3, leaked: 2, visitedAndLeaked: 2 });
-    expect(r.topSites.map((s) => [s.site, s.leaks, s.requests, s.blocked, s.stripped])).toEqual([
-      ['shop.example', 3, 3, 0, 0],
-      ['news.example', 2, 2, 1, 1],
+    expect(r.sitesVisited).toEqual({ visited: 3, attempted: 2, reached: 1, visitedAndAttempted: 2, visitedAndReached: 1 });
+    expect(r.topSites.map((s) => [s.site, s.attemptedLeaks, s.reachedLeaks, s.requests, s.blocked, s.stripped])).toEqual([
+      ['shop.example', 3, 3, 3, 0, 0],
+      ['news.example', 2, 0, 2, 1, 1],
     ]);
     expect(new Set(r.topPages.map((p) => p.url))).toEqual(pages);
+    expect(r.topPages.filter((p) => p.site === 'news.example').every((p) => p.reachedRequests === 0)).toBe(true);
     expect(r.topPages.every((p) => p.site === new URL(p.url).hostname)).toBe(true);
     expect(r.identifiers.map((i) => [i.name, i.kind, i.siteCount, i.requests, i.sites])).toEqual([
       ['_pinterest_ct_ua', 'tracking-id', 2, 4, ['news.example', 'shop.example']],
@@ -49,8 +52,8 @@ describe('pinaudit report', () => {
     expect(r.identifiers[1]!.value).toMatch(/^[0-9a-f]{64}$/);
     expect(r.hashedEmails).toEqual([{ value: HASH, requests: 1, siteCount: 1, sites: ['shop.example'] }]);
     expect(r.blocking).toEqual({
-      blocked: 1, stripped: 1, identifiersPrevented: 2, pagesPrevented: 2,
-      byMode: [{ mode: 'off', blocked: 1, stripped: 1, identifiersPrevented: 2, pagesPrevented: 2 }],
+      blocked: 1, stripped: 1, preventedLeaks: 2, preventedIdentifiers: 2, preventedPages: 2,
+      byMode: [{ mode: 'off', blocked: 1, stripped: 1, attemptedLeaks: 2, reachedLeaks: 0, preventedLeaks: 2, preventedIdentifiers: 2, preventedPages: 2 }],
     });
   });
 
@@ -72,15 +75,16 @@ describe('pinaudit report', () => {
   test('tables: a headline, right-aligned numbers under their headers, every section', async () => {
     const { code, out } = await report([]);
     expect(code).toBe(0);
-    expect(out).toContain('2 sites told Pinterest about');
-    expect(out).toContain('2 of the 3 sites you visited leaked.');
+    expect(out).toContain('2 sites attempted to tell Pinterest about 5 pages;\n3 pages from 1 site reached Pinterest; 1 of the 3 sites you visited leaked.');
     const lines = out.split('\n');
-    const header = lines.findIndex((l) => l.includes('SITE') && l.includes('LEAKS'));
+    const header = lines.findIndex((l) => l.includes('SITE') && l.includes('ATTEMPTED'));
     const end = (line: string, word: string): number => line.indexOf(word) + word.length;
     const shop = lines[header + 1]!;
-    expect(shop).toMatch(/^ {2}shop\.example +3 +3 +3 +0 +0 +\d{4}-\d{2}-\d{2} \d{2}:\d{2}$/);
-    expect(end(shop, '3')).toBe(end(lines[header]!, 'LEAKS'));
-    for (const title of ['Top leaking sites', 'Top leaked pages', 'Identifiers, by how many sites sent them', 'Hashed e-mail addresses', 'What blocking prevented\n  1 blocked, 1 stripped; 2 identifiers and 2 page URLs withheld']) {
+    expect(shop).toMatch(/^ {2}shop\.example +3 +3 +3 +3 +0 +0 +\d{4}-\d{2}-\d{2} \d{2}:\d{2}$/);
+    expect(end(shop, '3')).toBe(end(lines[header]!, 'ATTEMPTED'));
+    expect(out).toMatch(/leaks \(page or identifiers\) +5 +3 +2/);
+    for (const title of ['Top leaking sites', 'Top leaked pages (full URLs)', 'Identifiers, by how many sites sent them', 'Hashed e-mail addresses',
+      'What blocking prevented\n  1 blocked, 1 stripped; prevented: 2 leaks whole, 2 identifiers, 2 pages']) {
       expect(out).toContain(title);
     }
   });
@@ -88,11 +92,16 @@ describe('pinaudit report', () => {
   test('text output never carries control characters from recorded data, and fits the terminal', () => {
     const evil = 'https://evil.example/\u001b]0;pwned\u0007\u001b[31m' + 'x'.repeat(200);
     const r: Report = {
-      schemaVersion: 1, generatedAt: '', range: { since: 'all', from: null, to: '' },
-      totals: { requests: 1, thirdPartyRequests: 1, leaks: 1, sitesLeaked: 1, pagesLeaked: 1, identifiers: 0, loggedInLeaks: 0, hashedEmails: 0, blocked: 0, stripped: 0 },
-      sitesVisited: { visited: 0, leaked: 1, visitedAndLeaked: 0 }, topSites: [], identifiers: [], hashedEmails: [],
-      topPages: [{ url: evil, site: 'evil.example', requests: 1 }],
-      blocking: { blocked: 0, stripped: 0, identifiersPrevented: 0, pagesPrevented: 0, byMode: [] },
+      schemaVersion: 2, generatedAt: '', range: { since: 'all', from: null, to: '' },
+      totals: {
+        requests: 1, thirdPartyRequests: 1, attemptedLeaks: 1, reachedLeaks: 1, preventedLeaks: 0, attemptedSites: 1, reachedSites: 1,
+        attemptedPages: 1, reachedPages: 1, attemptedOriginOnly: 0, reachedOriginOnly: 0, attemptedIdentifiers: 0, reachedIdentifiers: 0,
+        preventedIdentifiers: 0, preventedPages: 0, attemptedLoggedIn: 0, reachedLoggedIn: 0, attemptedHashedEmails: 0,
+        reachedHashedEmails: 0, blocked: 0, stripped: 0,
+      },
+      sitesVisited: { visited: 0, attempted: 1, reached: 1, visitedAndAttempted: 0, visitedAndReached: 0 }, topSites: [], identifiers: [], hashedEmails: [],
+      topPages: [{ url: evil, site: 'evil.example', attemptedRequests: 1, reachedRequests: 1 }],
+      blocking: { blocked: 0, stripped: 0, preventedLeaks: 0, preventedIdentifiers: 0, preventedPages: 0, byMode: [] },
     };
     const text = renderReport(r, 80);
     expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);

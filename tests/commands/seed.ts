@@ -26,9 +26,13 @@ export function seed(dataDir: string, now: number) {
   store.record(flowFor('shop.example', d1));
   store.record(flowFor('shop.example', d1 + 1000, { finding: { tag: makeTag({ event: 'checkout', orderId: '=HYPERLINK("x")', hashedEmail: { value: HASH, algo: 'sha256' } }), identifiers: [{ name: 'pd.em', kind: 'hashed-email', source: 'query', value: HASH }] } }));
   store.record(credentialFlow('s3cret', d2));
-  // news.example: 1 leak that was blocked (trackers mode), 1 stripped request.
+  // news.example: 1 leak that was blocked (trackers mode), 1 stripped of its cookie and Referer: both
+  // attempted, neither reached Pinterest.
   store.record(flowFor('news.example', d1, { decision: { action: 'block', reason: 'blocked: tag (mode trackers)' } }));
-  store.record(flowFor('news.example', d1 + 2000, { finding: { category: 'widget' }, decision: { action: 'strip', reason: 'stripped', stripped: ['cookie', 'referer'] } }));
+  store.record(flowFor('news.example', d1 + 2000, { finding: { category: 'widget' }, decision: {
+    action: 'strip', reason: 'stripped', stripped: ['cookie', 'referer'],
+    prevented: { identifiers: [{ name: '_pinterest_ct_ua', source: 'cookie' }], page: true },
+  } }));
   // The user's own Pinterest use: not a leak.
   store.record(flowFor('pinterest.com', d1, { finding: { category: 'first-party', thirdParty: false, identifiers: [] } }));
   // Outside a 7-day report.

@@ -82,7 +82,7 @@ describe.skipIf(skip)('dashboard in Chromium', () => {
     await page.waitForSelector('body[data-charts="4"]', { timeout: 5000 });
     console.info(`overview: reload to charts created in ${Date.now() - again} ms`);
     expect(await page.locator('.card').count()).toBe(7);
-    expect(await page.locator('.card').first().textContent()).toContain('Third-party requests to Pinterest');
+    expect(await page.locator('.card').first().textContent()).toContain('Leaks that reached Pinterest');
     await page.waitForTimeout(400);
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
   });

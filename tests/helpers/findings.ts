@@ -64,7 +64,7 @@ export function makeFinding(overrides: Partial<Finding> = {}): Finding {
 }
 
 export function makeDecision(overrides: Partial<Decision> = {}): Decision {
-  return { action: 'allow', reason: 'block mode is off', stripped: [], ...overrides };
+  return { action: 'allow', reason: 'block mode is off', stripped: [], prevented: { identifiers: [], page: false }, ...overrides };
 }
 
 /** A flow after classify and policy ran. */

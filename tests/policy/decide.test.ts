@@ -4,6 +4,8 @@ import type { Action, Category } from '../../src/types.js';
 import { makeFinding } from '../helpers/findings.js';
 import { classifyObservation, fixture, observeFixture } from './helpers.js';
 
+const NONE = { identifiers: [], page: false };
+
 const THIRD_PARTY_CATEGORIES: Category[] = ['tag', 'tag-script', 'telemetry', 'widget', 'content'];
 
 /** The policy of issue 5 for a third-party request, written out as a table. */
@@ -60,7 +62,7 @@ describe('decide: exceptions', () => {
     '$mode: $category from an excepted site is allowed',
     ({ mode, category }) => {
       const decision = decide(makeFinding({ category }), settings(mode, ['Shop.Example.']));
-      expect(decision).toEqual({ action: 'allow', reason: `allowed: shop.example is an exception (mode ${mode})`, stripped: [] });
+      expect(decision).toEqual({ action: 'allow', reason: `allowed: shop.example is an exception (mode ${mode})`, stripped: [], prevented: NONE });
     },
   );
 
@@ -95,6 +97,7 @@ describe('decide: unknown page', () => {
       action: 'block',
       reason: 'blocked: content request from an unknown page, treated as third party (mode all)',
       stripped: [],
+      prevented: { identifiers: [{ name: '_pinterest_ct_ua', source: 'cookie' }], page: false },
     });
     expect(decide(finding, settings('trackers')).action).toBe('strip');
   });
@@ -107,7 +110,7 @@ describe('decide: unknown page', () => {
 
 describe('decide: findings without conclusions', () => {
   test('mode off allows everything with an audit reason', () => {
-    expect(decide(makeFinding(), settings('off'))).toEqual({ action: 'allow', reason: 'allowed: audit only (mode off)', stripped: [] });
+    expect(decide(makeFinding(), settings('off'))).toEqual({ action: 'allow', reason: 'allowed: audit only (mode off)', stripped: [], prevented: NONE });
   });
 
   test('a non-Pinterest finding is allowed', () => {
@@ -143,7 +146,12 @@ describe('decide: real captures through the classifier', () => {
     { id: 's-pinimg-static', mode: 'all', action: 'allow', reason: "allowed: the user's own use of Pinterest (first-party is never blocked or stripped)" },
   ] as const)('$id in mode $mode → $action', ({ id, mode, action, reason }) => {
     const finding = classifyObservation(observeFixture(fixture(id)));
-    expect(decide(finding, settings(mode))).toEqual({ action, reason, stripped: [] });
+    // A block prevents every identifier the request carried and its page; the others prevent nothing here
+    // (a strip's `prevented` is filled by the strip step, see stage.test.ts).
+    const prevented = action === 'block'
+      ? { identifiers: finding.identifiers.map((i) => ({ name: i.name, source: i.source })), page: finding.leakLevel !== 'none' }
+      : NONE;
+    expect(decide(finding, settings(mode))).toEqual({ action, reason, stripped: [], prevented });
   });
 
   test('a site excepted by the user keeps its tag', () => {

@@ -16,11 +16,16 @@ describe('policyStage', () => {
     expect(stage.name).toBe('policy');
     const f = flow();
     stage.request?.(f);
-    expect(f.decision).toEqual({ action: 'block', reason: 'blocked: tag request from shop.example (mode trackers)', stripped: [] });
+    expect(f.decision).toEqual({
+      action: 'block',
+      reason: 'blocked: tag request from shop.example (mode trackers)',
+      stripped: [],
+      prevented: { identifiers: [{ name: '_pinterest_ct_ua', source: 'cookie' }], page: true },
+    });
   });
 
   test('respects a decision made earlier', () => {
-    const earlier = { action: 'allow' as const, reason: 'allowed: earlier rule', stripped: [] };
+    const earlier = { action: 'allow' as const, reason: 'allowed: earlier rule', stripped: [], prevented: { identifiers: [], page: false } };
     const f = flow({ decision: earlier });
     policyStage(() => makePolicySettings('all')).request?.(f);
     expect(f.decision).toBe(earlier);
@@ -38,7 +43,9 @@ describe('policyStage', () => {
     policyStage(() => {
       throw new TypeError('secret https://shop.example/private');
     }).request?.(f);
-    expect(f.decision).toEqual({ action: 'allow', reason: 'allowed: the policy failed (TypeError) (fails open)', stripped: [] });
+    expect(f.decision).toEqual({
+      action: 'allow', reason: 'allowed: the policy failed (TypeError) (fails open)', stripped: [], prevented: { identifiers: [], page: false },
+    });
   });
 
   test('fails open when decide meets a broken finding', () => {

@@ -96,13 +96,14 @@ describe('migrations', () => {
     const { db, migrations } = openDatabase(path);
     try {
       expect(migrations.applied).toContain('002-summary-rollups.sql');
-      expect(db.prepare('SELECT day, requests, third_party, leaks FROM daily_totals ORDER BY day').all()).toEqual([
-        { day: '2025-06-10', requests: 7, third_party: 7, leaks: 6 },
-        { day: '2025-06-11', requests: 1, third_party: 1, leaks: 0 },
+      // 005 renamed `leaks` to `attempted`; 2025-06-10 has no raw rows and keeps its counts.
+      expect(db.prepare('SELECT day, requests, third_party, attempted FROM daily_totals ORDER BY day').all()).toEqual([
+        { day: '2025-06-10', requests: 7, third_party: 7, attempted: 6 },
+        { day: '2025-06-11', requests: 1, third_party: 1, attempted: 1 },
       ]);
       // 003 fills the per-site detail roll-up from the raw rows, on the local day.
-      expect(db.prepare('SELECT site, day, tag_id, requests, leaks FROM site_detail_days').all()).toEqual([
-        { site: 'a.example', day: '2025-06-11', tag_id: '26123', requests: 1, leaks: 1 },
+      expect(db.prepare('SELECT site, day, tag_id, requests, attempted FROM site_detail_days').all()).toEqual([
+        { site: 'a.example', day: '2025-06-11', tag_id: '26123', requests: 1, attempted: 1 },
       ]);
     } finally {
       db.close();

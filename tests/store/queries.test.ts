@@ -41,13 +41,13 @@ function seed(store: Store): void {
   rec('strip', makeFlow({
     observation: { time: at(10, 18), host: 's.pinimg.com', url: 'https://s.pinimg.com/ct/core.js' },
     finding: { category: 'tag-script', leakLevel: 'origin', tag: null, page: page('shop.example', 'https://shop.example/'), identifiers: [U1] },
-    decision: { action: 'strip', reason: 'strip mode', stripped: ['cookie', 'referer'] },
+    decision: { action: 'strip', reason: 'strip mode', stripped: ['cookie', 'referer'], prevented: { identifiers: [{ name: U1.name, source: 'cookie' }], page: true } },
   }));
   // News widget, blocked in trackers mode.
   rec('trackers', makeFlow({
     observation: { time: at(11, 9), host: 'widgets.pinterest.com', url: 'https://widgets.pinterest.com/v3/pidgets/count/' },
     finding: { category: 'widget', tag: null, page: page('news.example', 'https://news.example/article/1'), identifiers: [U1, P2] },
-    decision: { action: 'block', reason: 'trackers mode blocks widgets', stripped: [] },
+    decision: { action: 'block', reason: 'trackers mode blocks widgets', stripped: [], prevented: { identifiers: [U1, P2], page: true } },
   }));
   // News content, third party but no leak.
   rec('trackers', makeFlow({
@@ -86,31 +86,38 @@ afterAll(() => {
 });
 
 describe('overview', () => {
+  // A and B reached Pinterest; C was stripped of its cookie and origin, D blocked: attempted, not reached.
   test.each([
-    ['all time', {}, { requests: 7, thirdPartyRequests: 5, leaks: 4, sitesLeaked: 2, pagesLeaked: 4, identifiers: 4, loggedInLeaks: 1, hashedEmails: 1, blocked: 1, stripped: 1 }],
-    ['two partial days', { from: at(10, 11), to: at(11, 9, 30) }, { requests: 3, thirdPartyRequests: 3, leaks: 3, sitesLeaked: 2, pagesLeaked: 3, identifiers: 3, loggedInLeaks: 1, hashedEmails: 1, blocked: 1, stripped: 1 }],
-    ['edges and a whole day', { from: at(10, 11), to: at(12, 9) }, { requests: 6, thirdPartyRequests: 4, leaks: 3, sitesLeaked: 2, pagesLeaked: 3, identifiers: 4, loggedInLeaks: 1, hashedEmails: 1, blocked: 1, stripped: 1 }],
-    ['within one day', { from: at(10, 11), to: at(10, 13) }, { requests: 1, thirdPartyRequests: 1, leaks: 1, sitesLeaked: 1, pagesLeaked: 1, identifiers: 2, loggedInLeaks: 1, hashedEmails: 1, blocked: 0, stripped: 0 }],
-    ['nothing', { from: at(1, 0), to: at(2, 0) }, { requests: 0, thirdPartyRequests: 0, leaks: 0, sitesLeaked: 0, pagesLeaked: 0, identifiers: 0, loggedInLeaks: 0, hashedEmails: 0, blocked: 0, stripped: 0 }],
+    ['all time', {},
+      { requests: 7, thirdPartyRequests: 5, attemptedLeaks: 4, reachedLeaks: 2, preventedLeaks: 2, attemptedSites: 2, reachedSites: 1, attemptedPages: 3, reachedPages: 2, attemptedOriginOnly: 1, reachedOriginOnly: 0, attemptedIdentifiers: 4, reachedIdentifiers: 3, preventedIdentifiers: 3, preventedPages: 2, attemptedLoggedIn: 1, reachedLoggedIn: 1, attemptedHashedEmails: 1, reachedHashedEmails: 1, blocked: 1, stripped: 1 }],
+    ['two partial days', { from: at(10, 11), to: at(11, 9, 30) },
+      { requests: 3, thirdPartyRequests: 3, attemptedLeaks: 3, reachedLeaks: 1, preventedLeaks: 2, attemptedSites: 2, reachedSites: 1, attemptedPages: 2, reachedPages: 1, attemptedOriginOnly: 1, reachedOriginOnly: 0, attemptedIdentifiers: 3, reachedIdentifiers: 2, preventedIdentifiers: 3, preventedPages: 2, attemptedLoggedIn: 1, reachedLoggedIn: 1, attemptedHashedEmails: 1, reachedHashedEmails: 1, blocked: 1, stripped: 1 }],
+    ['edges and a whole day', { from: at(10, 11), to: at(12, 9) },
+      { requests: 6, thirdPartyRequests: 4, attemptedLeaks: 3, reachedLeaks: 1, preventedLeaks: 2, attemptedSites: 2, reachedSites: 1, attemptedPages: 2, reachedPages: 1, attemptedOriginOnly: 1, reachedOriginOnly: 0, attemptedIdentifiers: 4, reachedIdentifiers: 3, preventedIdentifiers: 3, preventedPages: 2, attemptedLoggedIn: 1, reachedLoggedIn: 1, attemptedHashedEmails: 1, reachedHashedEmails: 1, blocked: 1, stripped: 1 }],
+    ['within one day', { from: at(10, 11), to: at(10, 13) },
+      { requests: 1, thirdPartyRequests: 1, attemptedLeaks: 1, reachedLeaks: 1, preventedLeaks: 0, attemptedSites: 1, reachedSites: 1, attemptedPages: 1, reachedPages: 1, attemptedOriginOnly: 0, reachedOriginOnly: 0, attemptedIdentifiers: 2, reachedIdentifiers: 2, preventedIdentifiers: 0, preventedPages: 0, attemptedLoggedIn: 1, reachedLoggedIn: 1, attemptedHashedEmails: 1, reachedHashedEmails: 1, blocked: 0, stripped: 0 }],
+    ['nothing', { from: at(1, 0), to: at(2, 0) },
+      { requests: 0, thirdPartyRequests: 0, attemptedLeaks: 0, reachedLeaks: 0, preventedLeaks: 0, attemptedSites: 0, reachedSites: 0, attemptedPages: 0, reachedPages: 0, attemptedOriginOnly: 0, reachedOriginOnly: 0, attemptedIdentifiers: 0, reachedIdentifiers: 0, preventedIdentifiers: 0, preventedPages: 0, attemptedLoggedIn: 0, reachedLoggedIn: 0, attemptedHashedEmails: 0, reachedHashedEmails: 0, blocked: 0, stripped: 0 }],
   ])('totals: %s', (_name, range, expected) => {
     expect(q.totals(range)).toEqual(expected);
   });
 
   test('top sites, most leaking first; the user\'s own Pinterest use is not a leaking site', () => {
     expect(q.topSites({})).toEqual([
-      { site: 'shop.example', requests: 3, leaks: 3, fullUrl: 2, blocked: 0, stripped: 1, lastSeen: at(10, 18) },
-      { site: 'news.example', requests: 2, leaks: 1, fullUrl: 1, blocked: 1, stripped: 0, lastSeen: at(11, 10) },
+      { site: 'shop.example', requests: 3, attemptedLeaks: 3, reachedLeaks: 2, attemptedFullUrl: 2, reachedFullUrl: 2, blocked: 0, stripped: 1, lastSeen: at(10, 18) },
+      { site: 'news.example', requests: 2, attemptedLeaks: 1, reachedLeaks: 0, attemptedFullUrl: 1, reachedFullUrl: 0, blocked: 1, stripped: 0, lastSeen: at(11, 10) },
     ]);
     expect(q.sites({}, { search: 'news', sort: 'site' }).map((s) => s.site)).toEqual(['news.example']);
     expect(q.topSites({}, 1)).toHaveLength(1);
   });
 
   test('timeline by day and by hour', () => {
-    expect(q.timeline({}, 'day').map((p) => [p.start, p.requests, p.leaks, p.blocked])).toEqual([
-      [at(10, 0), 3, 3, 0],
-      [at(11, 0), 3, 1, 1],
-      [at(12, 0), 1, 0, 0],
+    expect(q.timeline({}, 'day').map((p) => [p.start, p.requests, p.attempted, p.reached, p.blocked])).toEqual([
+      [at(10, 0), 3, 3, 2, 0],
+      [at(11, 0), 3, 1, 0, 1],
+      [at(12, 0), 1, 0, 0, 0],
     ]);
+    expect(q.timeline({ from: at(10, 0), to: at(11, 0) }, 'hour').map((p) => [p.attempted, p.reached])).toEqual([[1, 1], [1, 1], [1, 0]]);
     expect(q.timeline({ from: at(10, 0), to: at(11, 0) }, 'hour').map((p) => [p.start, p.requests])).toEqual([
       [at(10, 10), 1],
       [at(10, 12), 1],
@@ -127,16 +134,25 @@ describe('overview', () => {
   test('categories and leak levels', () => {
     const cats = Object.fromEntries(q.categories({}).map((c) => [String(c.category), c.requests]));
     expect(cats).toEqual({ tag: 2, 'tag-script': 1, widget: 1, content: 1, 'first-party': 1, null: 1 });
-    expect(q.leakLevels({})).toEqual({ fullUrl: 3, origin: 1, none: 1 });
+    expect(q.leakLevels({})).toEqual({ fullUrl: 3, origin: 1, none: 1, reachedFullUrl: 2, reachedOrigin: 0 });
   });
 });
 
 describe('sites and identifiers', () => {
   test('site detail', () => {
     const d = q.siteDetail('shop.example', {});
-    expect(d).toMatchObject({ site: 'shop.example', requests: 3, leaks: 3 });
-    expect(d.pages.map((p) => p.url).sort()).toEqual(['https://shop.example/', 'https://shop.example/checkout', 'https://shop.example/products/42']);
-    expect(d.identifiers.map((i) => [i.name, i.value, i.requests])).toEqual([['_pinterest_ct_ua', 'U1', 3], ['pd.em', EM.value, 1]]);
+    expect(d).toMatchObject({
+      site: 'shop.example', requests: 3, attemptedLeaks: 3, reachedLeaks: 2, preventedLeaks: 1, preventedIdentifiers: 1, preventedPages: 1,
+      originOnly: { attempted: 1, reached: 0 }, more: { pages: 0, identifiers: 0, tags: 0, purchases: 0 },
+    });
+    // Pages are full URLs only: C's origin-only leak (https://shop.example/) is never listed as a page.
+    expect(d.pages.map((p) => [p.url, p.requests, p.reached]).sort()).toEqual([
+      ['https://shop.example/checkout', 1, 1], ['https://shop.example/products/42', 1, 1],
+    ]);
+    expect(d.identifiers.map((i) => [i.name, i.value, i.requests, i.reached])).toEqual([['_pinterest_ct_ua', 'U1', 3, 2], ['pd.em', EM.value, 1, 1]]);
+    const limited = q.siteDetail('shop.example', {}, { limit: 1 });
+    expect([limited.pages.length, limited.identifiers.length, limited.tags.length]).toEqual([1, 1, 1]);
+    expect(limited.more).toEqual({ pages: 1, identifiers: 1, tags: 1, purchases: 0 });
     expect(d.tags.map((t) => [t.tagId, t.event, t.requests]).sort()).toEqual([['2612345678901', 'checkout', 1], ['2612345678901', 'pagevisit', 1]]);
     expect(d.purchases).toEqual([
       expect.objectContaining({ orderId: 'O-1', value: 59.9, currency: 'EUR', items: [
@@ -170,25 +186,25 @@ describe('sites and identifiers', () => {
   test('what blocking changed, per mode and per site', () => {
     expect(q.blockingImpact({})).toEqual({
       byMode: [
-        { mode: 'strip', blocked: 0, stripped: 1, identifiersPrevented: 1, pagesPrevented: 1 },
-        { mode: 'trackers', blocked: 1, stripped: 0, identifiersPrevented: 2, pagesPrevented: 1 },
+        { mode: 'strip', blocked: 0, stripped: 1, attemptedLeaks: 1, reachedLeaks: 0, preventedLeaks: 1, preventedIdentifiers: 1, preventedPages: 1 },
+        { mode: 'trackers', blocked: 1, stripped: 0, attemptedLeaks: 1, reachedLeaks: 0, preventedLeaks: 1, preventedIdentifiers: 2, preventedPages: 1 },
       ].sort((a, b) => a.mode.localeCompare(b.mode)),
       bySite: expect.arrayContaining([
-        { mode: 'strip', site: 'shop.example', blocked: 0, stripped: 1, identifiersPrevented: 1, pagesPrevented: 1 },
-        { mode: 'trackers', site: 'news.example', blocked: 1, stripped: 0, identifiersPrevented: 2, pagesPrevented: 1 },
+        { mode: 'strip', site: 'shop.example', blocked: 0, stripped: 1, attemptedLeaks: 1, reachedLeaks: 0, preventedLeaks: 1, preventedIdentifiers: 1, preventedPages: 1 },
+        { mode: 'trackers', site: 'news.example', blocked: 1, stripped: 0, attemptedLeaks: 1, reachedLeaks: 0, preventedLeaks: 1, preventedIdentifiers: 2, preventedPages: 1 },
       ]),
     });
   });
 
   test('sites visited versus sites that leaked', () => {
     const v = q.sitesVisited({});
-    expect(v).toMatchObject({ visited: 3, leaked: 2, visitedAndLeaked: 2 });
+    expect(v).toMatchObject({ visited: 3, attempted: 2, reached: 1, visitedAndAttempted: 2, visitedAndReached: 1 });
     expect(v.sites).toEqual([
-      { site: 'shop.example', visits: 2, leaks: 3 },
-      { site: 'news.example', visits: 1, leaks: 1 },
-      { site: 'bank.example', visits: 5, leaks: 0 },
+      { site: 'shop.example', visits: 2, attemptedLeaks: 3, reachedLeaks: 2 },
+      { site: 'news.example', visits: 1, attemptedLeaks: 1, reachedLeaks: 0 },
+      { site: 'bank.example', visits: 5, attemptedLeaks: 0, reachedLeaks: 0 },
     ]);
-    expect(q.sitesVisited({ from: at(11, 0), to: at(12, 0) })).toMatchObject({ visited: 1, leaked: 1, visitedAndLeaked: 1 });
+    expect(q.sitesVisited({ from: at(11, 0), to: at(12, 0) })).toMatchObject({ visited: 1, attempted: 1, reached: 0, visitedAndAttempted: 1 });
   });
 
   test('settings are readable from the read-only connection', () => {

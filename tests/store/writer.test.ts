@@ -140,7 +140,10 @@ describe('writer', () => {
           { name: 'pd.em', kind: 'hashed-email', source: 'query', value: 'a'.repeat(64) },
         ],
       },
-      decision: { action: 'strip', reason: 'strip mode', stripped: ['cookie', 'referer'] },
+      decision: {
+        action: 'strip', reason: 'strip mode', stripped: ['cookie', 'referer'],
+        prevented: { identifiers: [{ name: '_pin_unauth', source: 'cookie' }], page: true },
+      },
     });
     store.record(flow);
     store.flush();
@@ -162,16 +165,22 @@ describe('writer', () => {
       decision: 'strip',
       stripped: '["cookie","referer"]',
       block_mode: 'off',
+      ids_attempted: 3,
       ids_prevented: 1,
       page_prevented: 1,
+      attempted: 1,
+      reached: 1,
+      page_reached: 0,
+      hashed_email_reached: 1,
     });
     expect(JSON.parse(row.reasons as string)).toEqual(flow.finding?.reasons);
     expect(db.prepare('SELECT url FROM pages').pluck().all()).toEqual(['https://shop.example/products/42']);
-    expect(db.prepare('SELECT i.name, ri.source FROM request_identifiers ri JOIN identifiers i ON i.id = ri.identifier_id ORDER BY i.name').all())
+    // The store copies what the policy said it prevented; it does not work it out again.
+    expect(db.prepare('SELECT i.name, ri.source, ri.prevented FROM request_identifiers ri JOIN identifiers i ON i.id = ri.identifier_id ORDER BY i.name').all())
       .toEqual([
-        { name: '_pin_unauth', source: 'cookie' },
-        { name: 'epik', source: 'query' },
-        { name: 'pd.em', source: 'query' },
+        { name: '_pin_unauth', source: 'cookie', prevented: 1 },
+        { name: 'epik', source: 'query', prevented: 0 },
+        { name: 'pd.em', source: 'query', prevented: 0 },
       ]);
     expect(db.prepare('SELECT item_id, name, price, quantity FROM purchase_items').all()).toEqual([
       { item_id: 'sku-1', name: 'Lamp', price: 29.95, quantity: 2 },

@@ -26,14 +26,19 @@ describe('overview', () => {
   test('totals, charts data and visited sites for all time', async () => {
     const o = await json('/api/overview');
     expect(o.range).toEqual({ name: 'all', from: null, to: null });
-    expect(o.totals).toMatchObject({ requests: 7, thirdPartyRequests: 7, leaks: 7, sitesLeaked: 3, loggedInLeaks: 1, hashedEmails: 1, blocked: 1, stripped: 0 });
-    expect(o.totals.pagesLeaked).toBe(6);
+    // news.example's widget was blocked: attempted, not reached.
+    expect(o.totals).toMatchObject({
+      requests: 7, thirdPartyRequests: 7, attemptedLeaks: 7, reachedLeaks: 6, preventedLeaks: 1, attemptedSites: 3, reachedSites: 2,
+      attemptedLoggedIn: 1, reachedLoggedIn: 1, attemptedHashedEmails: 1, reachedHashedEmails: 1, blocked: 1, stripped: 0,
+    });
+    expect([o.totals.attemptedPages, o.totals.reachedPages]).toEqual([6, 5]);
     expect(o.topSites.map((s: { site: string }) => s.site)).toEqual(['shop.example', 'evil.example', 'news.example']);
     expect(o.categories).toEqual(expect.arrayContaining([expect.objectContaining({ category: 'tag', requests: 6 }), expect.objectContaining({ category: 'widget', requests: 1 })]));
-    expect(o.leakLevels).toEqual({ fullUrl: 7, origin: 0, none: 0 });
-    expect(o.sitesVisited).toEqual({ visited: 2, leaked: 3, visitedAndLeaked: 1 });
+    expect(o.leakLevels).toEqual({ fullUrl: 7, origin: 0, none: 0, reachedFullUrl: 6, reachedOrigin: 0 });
+    expect(o.sitesVisited).toEqual({ visited: 2, attempted: 3, reached: 2, visitedAndAttempted: 1, visitedAndReached: 1 });
     expect(o.timeline.bucket).toBe('day');
-    expect(o.timeline.points.reduce((n: number, p: { leaks: number }) => n + p.leaks, 0)).toBe(7);
+    expect(o.timeline.points.reduce((n: number, p: { attempted: number }) => n + p.attempted, 0)).toBe(7);
+    expect(o.timeline.points.reduce((n: number, p: { reached: number }) => n + p.reached, 0)).toBe(6);
   });
 
   test('last hour uses hour buckets, aligned and gap-filled', async () => {
@@ -54,7 +59,7 @@ describe('overview', () => {
     const to = d.now - 86_400_000;
     const o = await json(`/api/overview?from=${from}&to=${new Date(to).toISOString()}`);
     expect(o.range).toEqual({ name: 'custom', from, to });
-    expect(o.totals).toMatchObject({ requests: 1, blocked: 1, sitesLeaked: 1 });
+    expect(o.totals).toMatchObject({ requests: 1, blocked: 1, attemptedSites: 1, reachedSites: 0 });
   });
 
   test.each([
@@ -77,7 +82,7 @@ describe('sites', () => {
     expect((await json('/api/sites')).sites.map((s: { site: string }) => s.site)).toEqual(['shop.example', 'evil.example', 'news.example']);
     expect((await json('/api/sites?sort=site')).sites.map((s: { site: string }) => s.site)).toEqual(['evil.example', 'news.example', 'shop.example']);
     const found = (await json('/api/sites?search=news')).sites;
-    expect(found).toEqual([expect.objectContaining({ site: 'news.example', leaks: 1, blocked: 1, exception: false })]);
+    expect(found).toEqual([expect.objectContaining({ site: 'news.example', attemptedLeaks: 1, reachedLeaks: 0, blocked: 1, exception: false })]);
     expect((await json('/api/sites?search=%25')).sites).toEqual([]);
   });
 
@@ -133,8 +138,8 @@ describe('identifiers, requests, blocking, visited, settings, setup, session', (
     expect(b.mode).toBe('off');
     expect(b.bySite).toEqual([expect.objectContaining({ site: 'news.example', blocked: 1 })]);
     const v = await json('/api/sites-visited');
-    expect(v).toMatchObject({ visited: 2, leaked: 3, visitedAndLeaked: 1 });
-    expect(v.sites).toEqual(expect.arrayContaining([{ site: 'bank.example', visits: 1, leaks: 0 }]));
+    expect(v).toMatchObject({ visited: 2, attempted: 3, reached: 2, visitedAndAttempted: 1, visitedAndReached: 1 });
+    expect(v.sites).toEqual(expect.arrayContaining([{ site: 'bank.example', visits: 1, attemptedLeaks: 0, reachedLeaks: 0 }]));
   });
 
   test('settings, setup and session', async () => {
@@ -207,7 +212,7 @@ describe('/export.csv', () => {
     const res = await get('/export.csv');
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toBe('text/csv; charset=utf-8');
-    expect(res.headers['content-disposition']).toMatch(/^attachment; filename="pinaudit-requests-v1-\d{4}-\d{2}-\d{2}\.csv"$/);
+    expect(res.headers['content-disposition']).toMatch(/^attachment; filename="pinaudit-requests-v2-\d{4}-\d{2}-\d{2}\.csv"$/);
     const rows = parseCsv(res.body);
     expect(rows[0]).toEqual(CSV_COLUMNS.map((c) => c.name));
     expect(rows).toHaveLength(8);

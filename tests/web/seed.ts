@@ -46,7 +46,7 @@ export function seed(store: Store, now: number): void {
   rec(makeFlow({
     observation: { time: now - 3 * 86_400_000, host: 'widgets.pinterest.com', url: 'https://widgets.pinterest.com/v3/pidgets/count/' },
     finding: { category: 'widget', tag: null, page: page('news.example', 'https://news.example/article/1'), identifiers: [UA] },
-    decision: { action: 'block', reason: 'trackers mode blocks widgets', stripped: [] },
+    decision: { action: 'block', reason: 'trackers mode blocks widgets', stripped: [], prevented: { identifiers: [UA], page: true } },
   }));
   rec(makeFlow({ observation: { time: now - 10 * 60_000 }, finding: { page: page('evil.example', XSS_URL), identifiers: [] } }));
   rec(makeFlow({ observation: { time: now - 11 * 60_000 }, finding: { page: page('evil.example', FORMULA_URL), identifiers: [] } }));

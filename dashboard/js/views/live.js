@@ -11,7 +11,7 @@ function row(e) {
     h('td', {}, fmtClock(e.time)),
     h('td', {}, e.site ? siteLink(e.site) : h('span', { class: 'muted' }, '–'), e.pageUrl ? h('div', { class: 'small' }, mono(e.pageUrl)) : null),
     h('td', {}, mono(e.host), h('div', { class: 'small' }, mono(e.path))),
-    h('td', {}, e.category ? badge(e.category) : badge('unclassified', 'muted')),
+    h('td', {}, e.category ? badge(e.category, `cat-${e.category}`) : badge('unclassified', 'muted')),
     h('td', { class: 'num' }, String(e.identifiers)),
     h('td', {}, e.decision ? badge(e.decision, e.decision) : '–'),
     h('td', {}, e.outcome === 'error' ? badge('error', 'warn') : String(e.status ?? '')));

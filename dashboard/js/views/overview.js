@@ -1,24 +1,43 @@
-/** Overview: headline numbers and four charts for the selected range. */
+/**
+ * Overview: headline numbers and four charts for the selected range. Every number says which of
+ * the three words it counts: what sites *attempted* to send, what *reached Pinterest*, and what the
+ * policy *prevented* (attempted − reached).
+ */
 import { getJson } from '../api.js';
-import { chartBox, makeChart, palette } from '../charts.js';
+import { axisTitle, CATEGORY_COLOURS, chartBox, colourOf, countLegend, makeChart, palette, seriesLegend, WORD_COLOURS } from '../charts.js';
 import { h, fmtNumber, section, emptyState, link } from '../dom.js';
 import { setupCheck } from './setup.js';
 
 export const title = 'Overview';
 
-const CATEGORY_LABELS = {
+export const CATEGORY_LABELS = {
   tag: 'Tag beacons', 'tag-script': 'Tag script', telemetry: 'Telemetry', widget: 'Widgets', content: 'Content', 'first-party': 'Your own Pinterest use', null: 'Unclassified',
 };
 
-function card(label, value, note, kind = '') {
-  return h('div', { class: `card ${kind}`.trim() }, h('div', { class: 'card-value' }, fmtNumber(value)), h('div', { class: 'card-label' }, label), note ? h('div', { class: 'card-note' }, note) : null);
+/** A headline card: what reached Pinterest, with what was attempted and prevented under it. */
+function card(label, reached, attempted, note, kind = '') {
+  const words = attempted === null ? null : h('div', { class: 'card-words' },
+    h('span', {}, h('strong', {}, fmtNumber(attempted)), ' attempted'),
+    h('span', {}, h('strong', {}, fmtNumber(Math.max(0, attempted - reached))), ' prevented'));
+  return h('div', { class: `card ${kind}`.trim() }, h('div', { class: 'card-value' }, fmtNumber(reached)), h('div', { class: 'card-label' }, label), words,
+    note ? h('div', { class: 'card-note' }, note) : null);
 }
+
+const BUCKET_UNIT = { minute: 'minute', hour: 'hour', day: 'day' };
 
 function axisTime(start, bucket) {
   const d = new Date(start);
+  if (bucket === 'minute') return d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
   return bucket === 'hour'
     ? d.toLocaleString(undefined, { weekday: 'short', hour: '2-digit', minute: '2-digit' })
     : d.toLocaleDateString(undefined, { month: 'short', day: 'numeric' });
+}
+
+/** What the sites-visited ratio can and cannot say. */
+function visitedNote(v) {
+  const pac = 'Through the PAC file (only Pinterest goes through pinaudit) this share cannot be known.';
+  if (!v.visited) return pac;
+  return `${fmtNumber(v.visitedAndReached)} of the ${fmtNumber(v.visited)} sites you visited leaked to Pinterest (${fmtNumber(v.visitedAndAttempted)} attempted). ${pac}`;
 }
 
 export async function render(ctx) {
@@ -33,29 +52,34 @@ export async function render(ctx) {
     return renderEmpty();
   }
   const p = palette();
+  const reached = colourOf(WORD_COLOURS, 'reached');
+  const prevented = colourOf(WORD_COLOURS, 'prevented');
+  const attempted = colourOf(WORD_COLOURS, 'attempted');
   const charts = [];
   const cards = h('div', { class: 'cards' },
-    card('Third-party requests to Pinterest', t.thirdPartyRequests, `${fmtNumber(t.leaks)} of them named the page`, 'leak'),
-    card('Sites that leaked', t.sitesLeaked, data.sitesVisited.visited
-      ? `${fmtNumber(data.sitesVisited.visitedAndLeaked)} of the ${fmtNumber(data.sitesVisited.visited)} sites you visited`
-      : null),
-    card('Pages leaked', t.pagesLeaked),
-    card('Distinct identifiers', t.identifiers, 'cookies and ids that link your visits'),
-    card('Leaks while logged in', t.loggedInLeaks, 'Pinterest could tie these to your account', t.loggedInLeaks ? 'warn' : ''),
-    card('Hashed e-mails sent', t.hashedEmails, null, t.hashedEmails ? 'warn' : ''),
-    card('Blocked / stripped', t.blocked + t.stripped, `${fmtNumber(t.blocked)} blocked, ${fmtNumber(t.stripped)} stripped`, 'good'),
+    card('Leaks that reached Pinterest', t.reachedLeaks, t.attemptedLeaks, `third-party requests carrying your page or an identifier, of ${fmtNumber(t.thirdPartyRequests)} third-party requests`, 'leak'),
+    card('Sites whose leaks reached Pinterest', t.reachedSites, t.attemptedSites, visitedNote(data.sitesVisited)),
+    card('Pages that reached Pinterest', t.reachedPages, t.attemptedPages, `full URLs only; origin only: ${fmtNumber(t.reachedOriginOnly)} reached, ${fmtNumber(t.attemptedOriginOnly)} attempted`),
+    card('Identifiers that reached Pinterest', t.reachedIdentifiers, t.attemptedIdentifiers, 'distinct cookies and ids that link your visits'),
+    card('Leaks while logged in that reached Pinterest', t.reachedLoggedIn, t.attemptedLoggedIn, 'Pinterest could tie these to your account', t.reachedLoggedIn ? 'warn' : ''),
+    card('Hashed e-mails that reached Pinterest', t.reachedHashedEmails, t.attemptedHashedEmails, null, t.reachedHashedEmails ? 'warn' : ''),
+    h('div', { class: 'card good' }, h('div', { class: 'card-value' }, fmtNumber(t.preventedLeaks)), h('div', { class: 'card-label' }, 'Leaks prevented'),
+      h('div', { class: 'card-note' }, `${fmtNumber(t.blocked)} requests blocked, ${fmtNumber(t.stripped)} stripped; ${fmtNumber(t.preventedIdentifiers)} identifiers and ${fmtNumber(t.preventedPages)} pages prevented`)),
   );
 
   const top = data.topSites;
-  const topChart = chartBox('Top leaking sites', top.map((s) => `${s.site}: ${s.leaks} leaks`).join('; '));
-  const timeChart = chartBox('Leaks over time', `${data.timeline.points.length} ${data.timeline.bucket} buckets`);
+  const topChart = chartBox('Top leaking sites', top.map((s) => `${s.site}: ${s.reachedLeaks} of ${s.attemptedLeaks} attempted leaks reached Pinterest`).join('; '));
+  const bucket = data.timeline.bucket;
+  const timeChart = chartBox('Leaks over time', `${data.timeline.points.length} ${bucket} buckets`);
   const catChart = chartBox('Requests by category', data.categories.map((c) => `${CATEGORY_LABELS[c.category]}: ${c.requests}`).join('; '), 'small');
   const lvl = data.leakLevels;
-  const levelChart = chartBox('Leak level', `full URL ${lvl.fullUrl}, origin only ${lvl.origin}, nothing ${lvl.none}`, 'small');
+  const levelChart = chartBox('Leak level', `full URL ${lvl.fullUrl} attempted, ${lvl.reachedFullUrl} reached; origin only ${lvl.origin} attempted, ${lvl.reachedOrigin} reached; no page ${lvl.none}`, 'small');
 
   const node = h('div', { class: 'overview' },
     h('div', { class: 'page-head' }, h('h1', {}, 'What websites told Pinterest'),
-      h('p', { class: 'lede' }, `${fmtNumber(t.sitesLeaked)} sites sent Pinterest ${fmtNumber(t.leaks)} requests naming the page you were on.`)),
+      h('p', { class: 'lede', id: 'overview-lede' },
+        `${fmtNumber(t.attemptedSites)} sites attempted to send Pinterest your page or identifiers in ${fmtNumber(t.attemptedLeaks)} requests; `
+        + `${fmtNumber(t.reachedLeaks)} reached Pinterest and ${fmtNumber(t.preventedLeaks)} were prevented.`)),
     cards,
     h('div', { class: 'grid-2' },
       section('Top leaking sites', top.length ? topChart.box : h('p', { class: 'muted' }, 'No site leaked in this range.'), top.length ? h('p', { class: 'more' }, link('/sites', 'All sites →')) : null),
@@ -68,18 +92,21 @@ export async function render(ctx) {
   // Charts are created once the node is in the document (Chart.js measures its container).
   const mount = () => {
     if (top.length) {
+      const r = top.map((s) => s.reachedLeaks);
+      const pr = top.map((s) => s.attemptedLeaks - s.reachedLeaks);
       charts.push(makeChart(topChart.canvas, {
         type: 'bar',
         data: {
           labels: top.map((s) => s.site),
           datasets: [
-            { label: 'Full URL', data: top.map((s) => s.fullUrl), backgroundColor: p.leak, stack: 'l' },
-            { label: 'Origin only', data: top.map((s) => s.leaks - s.fullUrl), backgroundColor: p.series[1], stack: 'l' },
+            { label: 'Reached Pinterest', data: r, backgroundColor: reached, stack: 'l' },
+            { label: 'Prevented', data: pr, backgroundColor: prevented, stack: 'l' },
           ],
         },
         options: {
           indexAxis: 'y',
-          scales: { x: { stacked: true, beginAtZero: true, ticks: { precision: 0 } }, y: { stacked: true } },
+          scales: { x: { stacked: true, beginAtZero: true, ticks: { precision: 0 }, title: axisTitle('attempted leaks (requests)') }, y: { stacked: true } },
+          plugins: { legend: { labels: { generateLabels: seriesLegend([sum(r), sum(pr)], sum(r) + sum(pr)) } } },
           onClick: (_e, items) => {
             const i = items[0]?.index;
             if (i !== undefined && top[i]) ctx.go(`/site/${encodeURIComponent(top[i].site)}`);
@@ -88,38 +115,52 @@ export async function render(ctx) {
       }));
     }
     const pts = data.timeline.points;
+    const series = [pts.map((pt) => pt.attempted), pts.map((pt) => pt.reached), pts.map((pt) => pt.attempted - pt.reached)];
     charts.push(makeChart(timeChart.canvas, {
       type: 'line',
       data: {
-        labels: pts.map((pt) => axisTime(pt.start, data.timeline.bucket)),
+        labels: pts.map((pt) => axisTime(pt.start, bucket)),
         datasets: [
-          { label: 'Leaks', data: pts.map((pt) => pt.leaks), borderColor: p.leak, backgroundColor: p.leak, pointRadius: pts.length > 48 ? 0 : 2 },
-          { label: 'Third-party requests', data: pts.map((pt) => pt.thirdParty), borderColor: p.accent, backgroundColor: `${p.accent}22`, fill: true, borderWidth: 1, pointRadius: 0, order: 2 },
-          { label: 'Blocked', data: pts.map((pt) => pt.blocked), borderColor: p.series[3], backgroundColor: p.series[3], borderDash: [4, 3], pointRadius: 0 },
+          { label: 'Attempted', data: series[0], borderColor: attempted, backgroundColor: `${attempted}33`, fill: true, borderWidth: 1, pointRadius: 0, order: 2 },
+          { label: 'Reached Pinterest', data: series[1], borderColor: reached, backgroundColor: reached, pointRadius: pts.length > 48 ? 0 : 2 },
+          { label: 'Prevented', data: series[2], borderColor: prevented, backgroundColor: prevented, borderDash: [4, 3], pointRadius: 0 },
         ],
       },
-      options: { scales: { y: { beginAtZero: true, ticks: { precision: 0 } }, x: { ticks: { maxTicksLimit: 10 } } }, interaction: { mode: 'index', intersect: false } },
+      options: {
+        // Empty buckets are zeros drawn as such, not bridged by a line.
+        spanGaps: false,
+        scales: {
+          y: { beginAtZero: true, ticks: { precision: 0 }, title: axisTitle(`leaks (requests per ${BUCKET_UNIT[bucket]})`) },
+          x: { ticks: { maxTicksLimit: 10 }, title: axisTitle(`time (${BUCKET_UNIT[bucket]}s, local)`) },
+        },
+        interaction: { mode: 'index', intersect: false },
+        plugins: { legend: { labels: { generateLabels: seriesLegend(series.map(sum), sum(series[0])) } } },
+      },
     }));
+    const catValues = data.categories.map((c) => c.requests);
     charts.push(makeChart(catChart.canvas, {
       type: 'doughnut',
       data: {
         labels: data.categories.map((c) => CATEGORY_LABELS[c.category] ?? c.category),
-        datasets: [{ data: data.categories.map((c) => c.requests), backgroundColor: data.categories.map((_, i) => p.series[i % p.series.length]) }],
+        datasets: [{ data: catValues, backgroundColor: data.categories.map((c) => colourOf(CATEGORY_COLOURS, c.category)) }],
       },
-      options: { plugins: { legend: { position: 'right' } } },
+      options: { plugins: { legend: { position: 'right', labels: { generateLabels: countLegend(catValues) } } } },
     }));
+    const lvlValues = [lvl.reachedFullUrl, lvl.fullUrl - lvl.reachedFullUrl, lvl.reachedOrigin, lvl.origin - lvl.reachedOrigin, lvl.none];
     charts.push(makeChart(levelChart.canvas, {
       type: 'doughnut',
       data: {
-        labels: ['Full URL', 'Origin only', 'No page'],
-        datasets: [{ data: [lvl.fullUrl, lvl.origin, lvl.none], backgroundColor: [p.leak, p.series[1], p.muted] }],
+        labels: ['Full URL, reached Pinterest', 'Full URL, prevented', 'Origin only, reached', 'Origin only, prevented', 'No page'],
+        datasets: [{ data: lvlValues, backgroundColor: [reached, prevented, p.series[1], `${prevented}88`, p.muted] }],
       },
-      options: { plugins: { legend: { position: 'right' } } },
+      options: { plugins: { legend: { position: 'right', labels: { generateLabels: countLegend(lvlValues) } } } },
     }));
     document.body.dataset.charts = String(charts.filter(Boolean).length);
   };
   return { node, mount, dispose: () => charts.forEach((c) => c?.destroy()) };
 }
+
+const sum = (values) => values.reduce((a, b) => a + b, 0);
 
 function renderEmpty() {
   const check = setupCheck();

@@ -43,7 +43,7 @@ export async function render(ctx) {
     h('td', {}, fmtTime(r.time)),
     h('td', {}, r.pageSite ? siteLink(r.pageSite) : h('span', { class: 'muted' }, '–'), r.pageUrl ? h('div', { class: 'small' }, mono(r.pageUrl)) : null),
     h('td', {}, mono(r.host), h('div', { class: 'small' }, mono(r.path))),
-    h('td', {}, r.category ? badge(r.category) : badge('unclassified', 'muted'), r.leakLevel && r.leakLevel !== 'none' && r.thirdParty ? [' ', badge(r.leakLevel, 'leak')] : null),
+    h('td', {}, r.category ? badge(r.category, `cat-${r.category}`) : badge('unclassified', 'muted'), r.leakLevel && r.leakLevel !== 'none' && r.thirdParty ? [' ', badge(r.leakLevel, 'leak')] : null),
     h('td', { class: 'num' }, String(r.identifiers.length)),
     h('td', {}, r.decision ? badge(r.decision, r.decision) : '–', r.decisionReason ? h('div', { class: 'small muted' }, r.decisionReason) : null),
     h('td', {}, r.outcome === 'error' ? badge(r.errorKind ?? 'error', 'warn') : String(r.status ?? '…'))));

@@ -40,32 +40,47 @@ export async function render(ctx) {
     h('p', { class: 'crumbs' }, link('/sites', '← Sites')),
     h('div', { class: 'page-head with-action' },
       h('div', {}, h('h1', { class: 'site-name' }, d.site),
-        h('p', { class: 'lede' }, `${fmtNumber(d.requests)} requests to Pinterest, ${fmtNumber(d.leaks)} of them named the page.`,
+        h('p', { class: 'lede', id: 'site-lede' }, `${fmtNumber(d.requests)} requests to Pinterest; ${fmtNumber(d.attemptedLeaks)} attempted to send the page or identifiers, `
+          + `${fmtNumber(d.reachedLeaks)} reached Pinterest, ${fmtNumber(d.preventedLeaks)} were prevented.`,
           d.exception ? [' ', badge('exception: Pinterest allowed', 'ok')] : null)),
       h('div', { class: 'actions' }, toggle, link('/requests', 'See its requests →', { site: d.site }))),
     h('div', { class: 'grid-2' },
       section('Attribution', table([{ label: 'How the page was learned', cell: (r) => METHOD[r.method] ?? r.method }, { label: 'Requests', cell: (r) => fmtNumber(r.requests), num: true }], d.attribution)),
       section('Decisions', table([{ label: 'Decision', cell: (r) => DECISION[r.decision] ?? r.decision }, { label: 'Requests', cell: (r) => fmtNumber(r.requests), num: true }], d.decisions))),
-    section(`Pages leaked (${d.pages.length})`, d.pages.length
+    section('What the policy prevented', h('p', { id: 'site-prevented' },
+      `${fmtNumber(d.preventedLeaks)} leaks prevented whole; ${fmtNumber(d.preventedIdentifiers)} identifier transmissions and ${fmtNumber(d.preventedPages)} pages withheld.`)),
+    section(`Pages sent (${fmtNumber(d.pages.length + d.more.pages)})`, d.pages.length
       ? table([
-        { label: 'Page', cell: (p) => mono(p.url), class: 'url' },
-        { label: 'Requests', cell: (p) => fmtNumber(p.requests), num: true },
+        { label: 'Page (full URL)', cell: (p) => mono(p.url), class: 'url' },
+        { label: 'Attempted', cell: (p) => fmtNumber(p.requests), num: true },
+        { label: 'Reached Pinterest', cell: (p) => fmtNumber(p.reached), num: true },
         { label: 'First seen', cell: (p) => fmtTime(p.firstSeen) },
         { label: 'Last seen', cell: (p) => fmtTime(p.lastSeen) },
       ], d.pages, { class: 'pages' })
-      : h('p', { class: 'muted' }, 'No page of this site was named in this range.')),
-    section(`Identifiers sent (${d.identifiers.length})`, d.identifiers.length
+      : h('p', { class: 'muted' }, 'No full page URL of this site was sent in this range.'),
+      more(d.more.pages, 'pages'),
+      d.originOnly.attempted ? h('p', { class: 'note', id: 'site-origin-only' },
+        `Origin only: ${fmtNumber(d.originOnly.attempted)} requests named only ${d.site}'s origin (no page); ${fmtNumber(d.originOnly.reached)} reached Pinterest.`) : null),
+    section(`Identifiers sent (${fmtNumber(d.identifiers.length + d.more.identifiers)})`, d.identifiers.length
       ? table([
         { label: 'Kind', cell: (i) => badge(i.kind, i.kind) },
         { label: 'Name', cell: (i) => mono(i.name) },
         { label: 'Value', cell: (i) => (i.kind === 'credential' ? [mono(i.value), ' ', h('span', { class: 'muted' }, '(fingerprint)')] : mono(i.value)), class: 'url' },
-        { label: 'Requests', cell: (i) => fmtNumber(i.requests), num: true },
-      ], d.identifiers)
-      : h('p', { class: 'muted' }, 'No identifiers.')),
+        { label: 'Attempted', cell: (i) => fmtNumber(i.requests), num: true },
+        { label: 'Reached Pinterest', cell: (i) => fmtNumber(i.reached), num: true },
+      ], d.identifiers, { class: 'identifiers' })
+      : h('p', { class: 'muted' }, 'No identifiers.'),
+      more(d.more.identifiers, 'identifiers')),
     h('div', { class: 'grid-2' },
       section('Tag ids and events', d.tags.length
         ? table([{ label: 'Tag id', cell: (t) => mono(t.tagId) }, { label: 'Event', cell: (t) => t.event ?? 'page load' }, { label: 'Requests', cell: (t) => fmtNumber(t.requests), num: true }], d.tags)
-        : h('p', { class: 'muted' }, 'No Pinterest tag seen.')),
-      section('Purchases reported', purchases.length ? h('ul', { class: 'purchases' }, purchases) : h('p', { class: 'muted' }, 'No purchase was reported to Pinterest.'))),
+        : h('p', { class: 'muted' }, 'No Pinterest tag seen.'), more(d.more.tags, 'tag ids and events')),
+      section('Purchases reported', purchases.length ? h('ul', { class: 'purchases' }, purchases) : h('p', { class: 'muted' }, 'No purchase was reported to Pinterest.'),
+        more(d.more.purchases, 'purchases'))),
   );
+}
+
+/** "N more" under a list the API limited. */
+function more(n, what) {
+  return n > 0 ? h('p', { class: 'more muted' }, `${fmtNumber(n)} more ${what} not shown.`) : null;
 }

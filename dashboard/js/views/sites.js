@@ -1,11 +1,11 @@
 /** Sites: every site that sent Pinterest third-party requests, sortable and searchable. */
 import { getJson } from '../api.js';
-import { h, fmtNumber, fmtTime, siteLink, emptyState, link, badge } from '../dom.js';
+import { h, fmtNumber, fmtTime, siteLink, emptyState, link, badge, section } from '../dom.js';
 
 export const title = 'Sites';
 
 const SORTS = [
-  ['leaks', 'Most leaks'],
+  ['leaks', 'Most leaks reached'],
   ['requests', 'Most requests'],
   ['lastSeen', 'Most recent'],
   ['site', 'Name'],
@@ -14,7 +14,7 @@ const SORTS = [
 export async function render(ctx) {
   const sort = SORTS.some(([k]) => k === ctx.query.get('sort')) ? ctx.query.get('sort') : 'leaks';
   const search = ctx.query.get('search') ?? '';
-  const data = await getJson('/api/sites', { ...ctx.range, sort, search });
+  const [data, visited] = await Promise.all([getJson('/api/sites', { ...ctx.range, sort, search }), getJson('/api/sites-visited', { ...ctx.range, limit: 500 })]);
   const searchBox = h('input', { type: 'search', id: 'site-search', name: 'search', value: search, placeholder: 'shop.example', autocomplete: 'off' });
   const sortSelect = h('select', { id: 'site-sort', name: 'sort' }, SORTS.map(([k, label]) => h('option', { value: k, selected: k === sort }, label)));
   const form = h('form', { class: 'filters', role: 'search', onsubmit: (e) => {
@@ -35,8 +35,8 @@ export async function render(ctx) {
     body.append(sitesTable(data.sites, sort, ctx));
   }
   return h('div', {},
-    h('div', { class: 'page-head' }, h('h1', {}, 'Sites'), h('p', { class: 'lede' }, 'Websites that made your browser send requests to Pinterest. Open one to see which pages and identifiers it passed on.')),
-    form, body);
+    h('div', { class: 'page-head' }, h('h1', {}, 'Sites'), h('p', { class: 'lede' }, 'Websites that made your browser send requests to Pinterest. “Attempted” is what the site tried to send; “Reached Pinterest” is what got through after blocking. Open one to see which pages and identifiers it passed on.')),
+    form, body, visitedSection(visited));
 }
 
 function sortHeader(label, key, current, ctx, num) {
@@ -48,19 +48,43 @@ function sortHeader(label, key, current, ctx, num) {
 function sitesTable(sites, sort, ctx) {
   const head = h('tr', {},
     sortHeader('Site', 'site', sort, ctx),
-    sortHeader('Leaks', 'leaks', sort, ctx, true),
-    h('th', { scope: 'col', class: 'num' }, 'Full URL'),
+    sortHeader('Leaks reached Pinterest', 'leaks', sort, ctx, true),
+    h('th', { scope: 'col', class: 'num' }, 'Leaks attempted'),
+    h('th', { scope: 'col', class: 'num' }, 'Prevented'),
+    h('th', { scope: 'col', class: 'num' }, 'Full URL reached / attempted'),
     sortHeader('Requests', 'requests', sort, ctx, true),
     h('th', { scope: 'col', class: 'num' }, 'Blocked'),
     h('th', { scope: 'col', class: 'num' }, 'Stripped'),
     sortHeader('Last seen', 'lastSeen', sort, ctx));
   const rows = sites.map((s) => h('tr', {},
     h('td', {}, siteLink(s.site), s.exception ? [' ', badge('exception', 'ok')] : null),
-    h('td', { class: 'num strong' }, fmtNumber(s.leaks)),
-    h('td', { class: 'num' }, fmtNumber(s.fullUrl)),
+    h('td', { class: 'num strong' }, fmtNumber(s.reachedLeaks)),
+    h('td', { class: 'num' }, fmtNumber(s.attemptedLeaks)),
+    h('td', { class: 'num' }, fmtNumber(s.attemptedLeaks - s.reachedLeaks)),
+    h('td', { class: 'num' }, `${fmtNumber(s.reachedFullUrl)} / ${fmtNumber(s.attemptedFullUrl)}`),
     h('td', { class: 'num' }, fmtNumber(s.requests)),
     h('td', { class: 'num' }, fmtNumber(s.blocked)),
     h('td', { class: 'num' }, fmtNumber(s.stripped)),
     h('td', {}, fmtTime(s.lastSeen))));
   return h('div', { class: 'table-wrap' }, h('table', { id: 'sites-table' }, h('caption', { class: 'sr-only' }, `${sites.length} sites`), h('thead', {}, head), h('tbody', {}, rows)));
+}
+
+/**
+ * The sites you visited (pages opened through pinaudit, browser background hosts and subresource
+ * hosts left out), so "N of the M sites you visited" can be checked.
+ */
+function visitedSection(v) {
+  const note = h('p', { class: 'note' }, 'Counted from the connections your browser made through pinaudit. Through the PAC file only Pinterest goes through pinaudit, so this list stays empty and the share cannot be known.');
+  if (!v.sites.length) return section('Visited sites', h('p', { class: 'muted' }, 'No visited site was counted in this range.'), note);
+  return section(`Visited sites (${fmtNumber(v.visited)})`,
+    h('p', {}, `${fmtNumber(v.visitedAndReached)} of the ${fmtNumber(v.visited)} sites you visited leaked to Pinterest; ${fmtNumber(v.visitedAndAttempted)} attempted.`),
+    h('div', { class: 'table-wrap' }, h('table', { id: 'visited-table' },
+      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Site'), h('th', { scope: 'col', class: 'num' }, 'Connections'),
+        h('th', { scope: 'col', class: 'num' }, 'Leaks reached Pinterest'), h('th', { scope: 'col', class: 'num' }, 'Leaks attempted'))),
+      h('tbody', {}, v.sites.filter((s) => s.visits > 0).map((s) => h('tr', {},
+        h('td', {}, s.attemptedLeaks > 0 ? siteLink(s.site) : s.site),
+        h('td', { class: 'num' }, fmtNumber(s.visits)),
+        h('td', { class: 'num' }, fmtNumber(s.reachedLeaks)),
+        h('td', { class: 'num' }, fmtNumber(s.attemptedLeaks))))))),
+    note);
 }
