@@ -55,7 +55,7 @@ describe('importHar', () => {
     expect(rows[0]!.loggedIn).toBe(true);
     expect(rows[0]!.identifiers.map((i) => i.name).sort()).toEqual(['_pinterest_ct_ua', '_pinterest_sess']);
     expect(rows[2]).toMatchObject({ errorKind: 'client-aborted', errorMessage: 'net::ERR_BLOCKED_BY_CLIENT' });
-    expect(visited).toMatchObject({ visited: 1, leaked: 1, visitedAndLeaked: 1, sites: [{ site: 'shop.example', visits: 2, leaks: 3 }] });
+    expect(visited).toMatchObject({ visited: 1, attempted: 1, reached: 1, visitedAndReached: 1, sites: [{ site: 'shop.example', visits: 2, attemptedLeaks: 3, reachedLeaks: 3 }] });
     // The session cookie is kept only as a keyed fingerprint.
     expect(readFileSync(opts.dbPath).includes('secret-session')).toBe(false);
   });

@@ -250,6 +250,6 @@ describe('request list and export stream', () => {
     const rows = [...q.iterate({})];
     expect(rows.map((r) => r.time)).toEqual([...rows.map((r) => r.time)].sort((a, b) => a - b));
     const own = rows.find((r) => r.category === 'first-party');
-    expect(own?.identifiers).toContainEqual({ name: '_pinterest_sess', kind: 'credential', source: 'cookie', value: SESS.fingerprint });
+    expect(own?.identifiers).toContainEqual({ name: '_pinterest_sess', kind: 'credential', source: 'cookie', value: SESS.fingerprint, prevented: false });
   });
 });
