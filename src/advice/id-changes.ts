@@ -7,7 +7,7 @@
  * credential's fingerprint, the same click id) reached Pinterest in one request together with the
  * old id and in another together with the new one. From then on Pinterest can join the two
  * histories. The moment is the later of the two requests; the site is that request's page site.
- * Only requests that reached Pinterest count for the link; every request counts for seeing the
+ * Only identifiers that reached Pinterest count for the link; every request counts for seeing the
  * change. Pure: the store supplies the sightings, oldest first.
  */
 
@@ -17,9 +17,8 @@ export interface Sighting {
   client: string;
   /** Page site of the request, or null. */
   site: string | null;
-  /** The request's identifiers reached Pinterest (not blocked, not stripped of them). */
-  reached: boolean;
-  ids: ReadonlyArray<{ name: string; kind: string; value: string }>;
+  /** `reached`: this identifier reached Pinterest (the request was not blocked nor stripped of it). */
+  ids: ReadonlyArray<{ name: string; kind: string; value: string; reached: boolean }>;
 }
 
 /** A tracking id family: the names one id goes by, and whether it lives per site. */
@@ -82,11 +81,13 @@ export function findIdChanges(sightings: Iterable<Sighting>): IdChange[] {
   const open = new Map<string, IdChange[]>(); // tracked value → unlinked changes naming it
   for (const s of sightings) {
     const tracked: string[] = [];
+    const reachedTracked: string[] = [];
     for (const id of s.ids) {
       const family = BY_NAME.get(id.name);
       if (family === undefined || id.kind !== 'tracking-id') continue;
       const value = `${family.name}\0${id.value}`;
       tracked.push(value);
+      if (id.reached) reachedTracked.push(value);
       const scope = `${family.name}\0${s.client}\0${family.perSite ? (s.site ?? '') : ''}`;
       const before = current.get(scope);
       const isNew = !seenInScope.has(`${scope}\0${id.value}`);
@@ -100,14 +101,14 @@ export function findIdChanges(sightings: Iterable<Sighting>): IdChange[] {
       changes.push(change);
       for (const v of [`${family.name}\0${before}`, value]) open.set(v, [...(open.get(v) ?? []), change]);
     }
-    if (!s.reached || tracked.length === 0) continue;
+    if (reachedTracked.length === 0) continue;
     for (const id of s.ids) {
-      if (!LINKING.has(id.kind)) continue;
+      if (!id.reached || !LINKING.has(id.kind)) continue;
       const key = `${id.kind}\0${id.name}\0${id.value}`;
       const withIt = together.get(key) ?? new Map<string, number>();
       together.set(key, withIt);
-      for (const v of tracked) if (!withIt.has(v)) withIt.set(v, s.time);
-      for (const v of tracked) linkOpen(open, v, withIt, id, s);
+      for (const v of reachedTracked) if (!withIt.has(v)) withIt.set(v, s.time);
+      for (const v of reachedTracked) linkOpen(open, v, withIt, id, s);
     }
   }
   return changes;

@@ -30,6 +30,7 @@ import {
 } from './query-sites.js';
 import { readSettings, type StoredSettings } from './settings.js';
 import { COUNTERS, type CounterName } from './rollups.js';
+import { createAdviceQueries, type AdviceQueries } from './query-advice.js';
 
 export type { RangeFilter } from './query-sql.js';
 export type { RequestFilter, RequestPage, RequestRow, RequestIdentifier } from './query-requests.js';
@@ -152,6 +153,8 @@ export interface Queries {
   blockingImpact(range?: RangeFilter, options?: { limit?: number }): BlockingImpact;
   sitesVisited(range?: RangeFilter, options?: { limit?: number }): SitesVisited;
   settings(): Readonly<StoredSettings>;
+  /** The person's privacy switches and tracking-id changes ("Does the advice work?"). */
+  readonly advice: AdviceQueries;
 }
 
 /** Queries over an open connection (e.g. one the caller already has). */
@@ -174,6 +177,7 @@ export function createQueries(db: Database): Queries {
     blockingImpact: (range, options) => sites.blockingImpact(range, options),
     sitesVisited: (range, options) => sites.sitesVisited(range, options),
     settings: () => readSettings(db),
+    advice: createAdviceQueries(db),
   };
 }
 

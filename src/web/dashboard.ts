@@ -16,6 +16,7 @@ import { CATEGORY_FILTERS, DECISION_FILTERS } from '../types.js';
 import type { Queries } from '../store/queries.js';
 import type { PruneReport, PurgeOptions } from '../store/retention.js';
 import type { SettingsHandle } from '../store/writer.js';
+import { registerAdviceRoutes } from './api-advice.js';
 import { registerReadRoutes } from './api-read.js';
 import { registerWriteRoutes } from './api-write.js';
 import type { LiveFeed } from './live.js';
@@ -112,6 +113,7 @@ export function buildDashboard(deps: DashboardDeps): FastifyInstance {
 
   registerReadRoutes(app, { queries: deps.queries, settings: deps.settings, now });
   registerWriteRoutes(app, { settings: deps.settings, purge: deps.purge });
+  registerAdviceRoutes(app, { advice: deps.queries.advice, now });
   registerLiveRoute(app, deps.live);
 
   app.get('/export.csv', async (req, reply) => {

@@ -7,11 +7,11 @@ const MIN = 60_000;
 const A = 'dGVzdC1pZC1B';
 const B = 'dGVzdC1pZC1C';
 const H = 'a'.repeat(64);
-const ua = (value: string) => ({ name: '_pinterest_ct_ua', kind: 'tracking-id', value });
-const em = (value: string) => ({ name: 'pd.em', kind: 'hashed-email', value });
+const ua = (value: string, reached = true) => ({ name: '_pinterest_ct_ua', kind: 'tracking-id', value, reached });
+const em = (value: string, reached = true) => ({ name: 'pd.em', kind: 'hashed-email', value, reached });
 
 function at(min: number, site: string | null, ids: Sighting['ids'], extra: Partial<Sighting> = {}): Sighting {
-  return { time: T0 + min * MIN, client: '127.0.0.1', site, reached: true, ids, ...extra };
+  return { time: T0 + min * MIN, client: '127.0.0.1', site, ids, ...extra };
 }
 
 describe('finding id changes', () => {
@@ -36,29 +36,33 @@ describe('finding id changes', () => {
     expect(changes[0]?.link).toBeNull();
   });
 
-  test('a blocked or stripped request does not tie anything back', () => {
-    const changes = findIdChanges([at(0, 's.test', [ua(A), em(H)]), at(2, 's.test', [ua(B)]), at(3, 'x.test', [ua(B), em(H)], { reached: false })]);
-    expect(changes[0]?.link).toBeNull();
+  test('a blocked request, or one stripped of the hashed e-mail, does not tie anything back', () => {
+    const blocked = findIdChanges([at(0, 's.test', [ua(A), em(H)]), at(2, 's.test', [ua(B)]), at(3, 'x.test', [ua(B, false), em(H, false)])]);
+    expect(blocked[0]?.link).toBeNull();
+    const stripped = findIdChanges([at(0, 's.test', [ua(A), em(H)]), at(2, 's.test', [ua(B)]), at(3, 'x.test', [ua(B), em(H, false)])]);
+    expect(stripped[0]?.link).toBeNull();
     // …and an old pairing that never reached Pinterest is no link either.
-    const none = findIdChanges([at(0, 's.test', [ua(A), em(H)], { reached: false }), at(2, 's.test', [ua(B)]), at(3, 'x.test', [ua(B), em(H)])]);
+    const none = findIdChanges([at(0, 's.test', [ua(A, false), em(H, false)]), at(2, 's.test', [ua(B)]), at(3, 'x.test', [ua(B), em(H)])]);
     expect(none[0]?.link).toBeNull();
+    // A change is seen even from a blocked request.
+    expect(none).toHaveLength(1);
   });
 
   test('the same login session and a click id tie ids back too; the first link wins', () => {
-    const sess = { name: '_pinterest_sess', kind: 'credential', value: 'f'.repeat(64) };
+    const sess = { name: '_pinterest_sess', kind: 'credential', value: 'f'.repeat(64), reached: true };
     const changes = findIdChanges([at(0, 's.test', [ua(A), sess]), at(1, 's.test', [ua(B), sess]), at(5, 'x.test', [ua(B), em(H)])]);
     expect(changes[0]?.link).toMatchObject({ kind: 'credential', name: '_pinterest_sess', afterMs: 0, site: 's.test' });
-    const epik = { name: 'epik', kind: 'click-id', value: 'dj0yJnU9Y2xpY2s' };
+    const epik = { name: 'epik', kind: 'click-id', value: 'dj0yJnU9Y2xpY2s', reached: true };
     const byClick = findIdChanges([at(0, 'ad.test', [ua(A), epik]), at(3, 'ad.test', [ua(B)]), at(7, 'ad.test', [ua(B), epik])]);
     expect(byClick[0]?.link).toMatchObject({ kind: 'click-id', afterMs: 4 * MIN });
   });
 
   test('first-party ids are per site: another site’s _pin_unauth is no change, a new one on the same site is', () => {
-    const pu = (value: string) => ({ name: 'pin_unauth', kind: 'tracking-id', value });
+    const pu = (value: string) => ({ name: 'pin_unauth', kind: 'tracking-id', value, reached: true });
     const changes = findIdChanges([
       at(0, 'shop-a.test', [pu('dWlkPUFB'), em(H)]),
       at(1, 'shop-b.test', [pu('dWlkPUJC')]),
-      at(2, 'shop-a.test', [{ name: '_pin_unauth', kind: 'tracking-id', value: 'dWlkPUND' }]),
+      at(2, 'shop-a.test', [{ name: '_pin_unauth', kind: 'tracking-id', value: 'dWlkPUND', reached: true }]),
       at(3, 'shop-a.test', [pu('dWlkPUND'), em(H)]),
     ]);
     expect(changes).toEqual([expect.objectContaining({

@@ -1,6 +1,7 @@
 /** Identifiers: each cookie or id with the sites that sent it (how linkable the browsing is). */
 import { getJson } from '../api.js';
 import { h, fmtNumber, fmtTime, siteLink, mono, badge, emptyState, link } from '../dom.js';
+import { idTimeline } from './id-timeline.js';
 
 export const title = 'Identifiers';
 
@@ -12,12 +13,12 @@ const KIND_NOTE = {
 };
 
 export async function render(ctx) {
-  const data = await getJson('/api/identifiers', ctx.range);
+  const [data, timeline] = await Promise.all([getJson('/api/identifiers', ctx.range), idTimeline(ctx.range)]);
   const list = data.identifiers;
   const head = h('div', { class: 'page-head' }, h('h1', {}, 'Identifiers'),
     h('p', { class: 'lede' }, 'Each identifier lets Pinterest connect your visits. The more sites send the same one, the more of your browsing can be linked together. Login credentials are never stored: only a keyed fingerprint.'));
   if (list.length === 0) {
-    return h('div', {}, head, emptyState('No identifiers yet', 'Identifiers appear once a site sends Pinterest a request with a cookie or id.', link('/setup', 'Check your setup →')));
+    return h('div', {}, head, emptyState('No identifiers yet', 'Identifiers appear once a site sends Pinterest a request with a cookie or id.', link('/setup', 'Check your setup →')), timeline);
   }
   const rows = list.map((i) => h('tr', {},
     h('td', {}, badge(i.kind, i.kind), h('div', { class: 'muted small' }, KIND_NOTE[i.kind] ?? '')),
@@ -28,7 +29,7 @@ export async function render(ctx) {
       i.siteCount > i.sites.length ? h('span', { class: 'muted' }, ` and ${i.siteCount - i.sites.length} more`) : null),
     h('td', { class: 'num' }, fmtNumber(i.requests)),
     h('td', {}, fmtTime(i.lastSeen))));
-  return h('div', {}, head,
+  return h('div', {}, head, timeline,
     h('div', { class: 'table-wrap' }, h('table', { id: 'identifiers-table' },
       h('thead', {}, h('tr', {}, ['Kind', 'Name', 'Value', 'Sites', 'Sent by', 'Requests', 'Last seen'].map((l, n) => h('th', { scope: 'col', class: [3, 5].includes(n) ? 'num' : null }, l)))),
       h('tbody', {}, rows))));

@@ -7,6 +7,7 @@ import { getJson } from '../api.js';
 import { axisTitle, CATEGORY_COLOURS, chartBox, colourOf, countLegend, makeChart, palette, seriesLegend, WORD_COLOURS } from '../charts.js';
 import { h, fmtNumber, section, emptyState, link } from '../dom.js';
 import { setupCheck } from './setup.js';
+import { adviceCard } from './advice-card.js';
 
 export const title = 'Overview';
 
@@ -51,6 +52,7 @@ export async function render(ctx) {
     }
     return renderEmpty();
   }
+  const advice = await adviceCard();
   const p = palette();
   const reached = colourOf(WORD_COLOURS, 'reached');
   const prevented = colourOf(WORD_COLOURS, 'prevented');
@@ -81,6 +83,7 @@ export async function render(ctx) {
         `${fmtNumber(t.attemptedSites)} sites attempted to send Pinterest your page or identifiers in ${fmtNumber(t.attemptedLeaks)} requests; `
         + `${fmtNumber(t.reachedLeaks)} reached Pinterest and ${fmtNumber(t.preventedLeaks)} were prevented.`)),
     cards,
+    advice,
     h('div', { class: 'grid-2' },
       section('Top leaking sites', top.length ? topChart.box : h('p', { class: 'muted' }, 'No site leaked in this range.'), top.length ? h('p', { class: 'more' }, link('/sites', 'All sites →')) : null),
       section('Leaks over time', timeChart.box),

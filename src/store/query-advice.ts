@@ -1,0 +1,106 @@
+/**
+ * The reads behind "Does the advice work?": the switch history, what reached Pinterest while a
+ * switch was off, and the identifier sightings that show cookie clearing. "Reached Pinterest" is
+ * the store's one verdict per request (`requests.reached`, see rollups.ts `leakFacts`) and per
+ * identifier (`request_identifiers.prevented`); nothing here decides it again.
+ */
+import type { Sighting } from '../advice/id-changes.js';
+import type { Database, Statement } from './db.js';
+import { readSwitchHistory, type SwitchHistoryRow } from './switches.js';
+
+/** What reached Pinterest during some stretches of time. */
+export interface ReachedDuring {
+  /** Third-party requests whose leak reached Pinterest with at least one of the person's identifiers. */
+  requests: number;
+  /** Distinct page sites of those requests, most requests first (at most `SITES_SHOWN`). */
+  sites: Array<{ site: string; requests: number }>;
+  /** How many distinct sites in all. */
+  siteCount: number;
+}
+
+/** Most requests read to find id changes in one range (the newest are kept). */
+export const SIGHTING_REQUEST_LIMIT = 20_000;
+const SITES_SHOWN = 20;
+
+export interface AdviceQueries {
+  switchHistory(): SwitchHistoryRow[];
+  /** Requests that reached Pinterest with identifiers during the given periods (`to` exclusive). */
+  reachedDuring(periods: ReadonlyArray<{ from: number; to: number }>): ReachedDuring;
+  /**
+   * Requests carrying a tracking id of `trackedNames`, with their tracking and linking
+   * identifiers, oldest first; empty when no tracked name ever had two values.
+   */
+  idSightings(range: { from: number | null; to: number | null }, trackedNames: readonly string[], linkingKinds: readonly string[]): Sighting[];
+}
+
+/** Reached-with-identifiers: the store's verdict, and an identifier that was not prevented. */
+const REACHED_WITH_IDS = 'r.reached = 1 AND r.ids_attempted > r.ids_prevented';
+
+export function createAdviceQueries(db: Database): AdviceQueries {
+  const cache = new Map<string, Statement>();
+  const prepared = (sql: string): Statement => {
+    let s = cache.get(sql);
+    if (s === undefined) {
+      s = db.prepare(sql);
+      cache.set(sql, s);
+    }
+    return s;
+  };
+  return {
+    switchHistory: () => readSwitchHistory(db),
+    reachedDuring(periods) {
+      const bySite = new Map<string, number>();
+      let requests = 0;
+      const stmt = prepared(
+        `SELECT coalesce(r.page_site, '') AS site, count(*) AS n FROM requests r
+         WHERE r.time >= @from AND r.time < @to AND ${REACHED_WITH_IDS} GROUP BY 1`,
+      );
+      for (const p of periods) {
+        if (p.to <= p.from) continue;
+        for (const row of stmt.all({ from: p.from, to: p.to }) as Array<{ site: string; n: number }>) {
+          requests += row.n;
+          if (row.site !== '') bySite.set(row.site, (bySite.get(row.site) ?? 0) + row.n);
+        }
+      }
+      const sites = [...bySite].map(([site, n]) => ({ site, requests: n })).sort((a, b) => b.requests - a.requests || a.site.localeCompare(b.site));
+      return { requests, sites: sites.slice(0, SITES_SHOWN), siteCount: sites.length };
+    },
+    idSightings(range, trackedNames, linkingKinds) {
+      const names = JSON.stringify(trackedNames);
+      const changed = prepared(
+        `SELECT 1 FROM identifiers WHERE kind = 'tracking-id' AND name IN (SELECT value FROM json_each(@names))
+         GROUP BY name HAVING count(*) > 1 LIMIT 1`,
+      ).get({ names });
+      if (changed === undefined) return [];
+      const rows = prepared(
+        `WITH req AS (
+           SELECT id FROM (
+             SELECT DISTINCT r.id, r.time FROM requests r
+             JOIN request_identifiers ri ON ri.request_id = r.id
+             JOIN identifiers i ON i.id = ri.identifier_id
+             WHERE r.time >= @from AND r.time < @to AND i.kind = 'tracking-id' AND i.name IN (SELECT value FROM json_each(@names))
+             ORDER BY r.time DESC, r.id DESC LIMIT @limit))
+         SELECT r.id, r.time, r.client, r.page_site AS site, i.name, i.kind, i.value, ri.prevented
+         FROM req JOIN requests r ON r.id = req.id
+         JOIN request_identifiers ri ON ri.request_id = r.id
+         JOIN identifiers i ON i.id = ri.identifier_id
+         WHERE (i.kind = 'tracking-id' AND i.name IN (SELECT value FROM json_each(@names)))
+            OR i.kind IN (SELECT value FROM json_each(@kinds))
+         ORDER BY r.time, r.id`,
+      ).all({
+        names, kinds: JSON.stringify(linkingKinds), limit: SIGHTING_REQUEST_LIMIT,
+        from: range.from ?? 0, to: range.to ?? Number.MAX_SAFE_INTEGER,
+      }) as Array<{ id: number; time: number; client: string; site: string | null; name: string; kind: string; value: string; prevented: number }>;
+      const out: Sighting[] = [];
+      let last: { id: number; sighting: Sighting & { ids: Sighting['ids'][number][] } } | null = null;
+      for (const row of rows) {
+        if (last === null || last.id !== row.id) {
+          last = { id: row.id, sighting: { time: row.time, client: row.client, site: row.site, ids: [] } };
+          out.push(last.sighting);
+        }
+        last.sighting.ids.push({ name: row.name, kind: row.kind, value: row.value, reached: row.prevented === 0 });
+      }
+      return out;
+    },
+  };
+}
