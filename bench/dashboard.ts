@@ -22,6 +22,9 @@ const ROUTES = [
   '/api/requests?range=all&search=checkout&limit=50',
   '/api/blocking?range=all',
   '/api/sites-visited?range=all',
+  '/api/advice',
+  '/api/identifiers/changes?range=all',
+  '/api/identifiers/changes?range=week',
   '/api/settings',
   '/api/setup',
 ];

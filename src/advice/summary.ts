@@ -5,7 +5,8 @@
  */
 import type { AdviceQueries, ReachedDuring } from '../store/query-advice.js';
 import { findIdChanges, LINKING_KINDS, TRACKED_NAMES, type IdChange } from './id-changes.js';
-import { offPeriods, switchStatuses, type OffPeriod, type SwitchStatus } from './switch-periods.js';
+import { OFFSITE_SWITCH } from '../pinterest/account-settings.js';
+import { offPeriods, stateLookup, switchStatuses, type OffPeriod, type SwitchStatus, type SwitchState } from './switch-periods.js';
 
 /** One switch on the card. */
 export interface SwitchCard extends SwitchStatus {
@@ -30,6 +31,11 @@ export function adviceSummary(q: AdviceQueries, now: number): AdviceSummary {
     return { ...status, offPeriods: periods, reachedWhileOff };
   });
   return { switches, accounts: new Set(history.map((h) => h.account)).size };
+}
+
+/** The state of "Use sites you visit" at any moment, for the CSV column (history read once). */
+export function offsiteStateAt(q: AdviceQueries): (time: number) => SwitchState {
+  return stateLookup(q.switchHistory(), OFFSITE_SWITCH);
 }
 
 /** Tracking-id changes in a range, newest first. */

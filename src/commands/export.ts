@@ -7,6 +7,7 @@
 import { once } from 'node:events';
 import { createWriteStream, renameSync, rmSync } from 'node:fs';
 import { Writable } from 'node:stream';
+import { offsiteStateAt } from '../advice/summary.js';
 import { databasePath } from '../app.js';
 import { messageOf, PinauditError } from '../errors.js';
 import { CSV_SCHEMA_VERSION, writeCsv } from '../export/csv.js';
@@ -49,14 +50,14 @@ WHEN is a local date (2025-06-01) or an ISO 8601 time (2025-06-01T14:00:00Z).`,
     const out = values.out ?? null;
     return await withQueries(databasePath(config), async (queries) => {
       if (out === null) {
-        await stream(queries.iterate(filter), io.stream ?? textStream(io), redact);
+        await stream(queries.iterate(filter), io.stream ?? textStream(io), redact, offsiteStateAt(queries.advice));
         return 0;
       }
       // Write beside the target and rename: a failed export never leaves half a file behind.
       const temp = `${out}.${process.pid}.partial`;
       const file = createWriteStream(temp, { mode: 0o600 });
       try {
-        await stream(queries.iterate(filter), file, redact);
+        await stream(queries.iterate(filter), file, redact, offsiteStateAt(queries.advice));
         file.end();
         await once(file, 'finish');
         renameSync(temp, out);
@@ -81,7 +82,12 @@ function textStream(io: Io): Writable {
 }
 
 /** Writes the CSV to `out`, waiting for 'drain' whenever its buffer is full. */
-async function stream(rows: Iterable<import('../store/queries.js').RequestRow>, out: Writable, redact: boolean): Promise<void> {
+async function stream(
+  rows: Iterable<import('../store/queries.js').RequestRow>,
+  out: Writable,
+  redact: boolean,
+  switchState: (time: number) => 'on' | 'off' | 'unknown',
+): Promise<void> {
   let failed: Error | null = null;
   const onError = (err: Error): void => {
     failed = err;
@@ -96,6 +102,7 @@ async function stream(rows: Iterable<import('../store/queries.js').RequestRow>, 
       },
       {
         redact,
+        switchState,
         drain: () =>
           new Promise<void>((resolve, reject) => {
             const done = (): void => {

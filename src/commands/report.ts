@@ -5,6 +5,7 @@
  * of control characters (page URLs are written by websites); `--json` prints {@link Report}.
  * Exit codes: 0 printed, 1 no database, 2 usage.
  */
+import { buildAdviceReport, renderAdviceReport, type AdviceReport } from '../advice/report-section.js';
 import { databasePath } from '../app.js';
 import { PinauditError } from '../errors.js';
 import type { BlockingImpact, Queries, RangeFilter, SiteSummary, SitesVisited, Totals } from '../store/queries.js';
@@ -36,6 +37,8 @@ export interface Report {
     preventedPages: number;
     byMode: BlockingImpact['byMode'];
   };
+  /** Does the advice work? The person's Pinterest switches and cookie clearing. */
+  advice: AdviceReport;
 }
 
 const options = {
@@ -107,6 +110,7 @@ export function buildReport(q: Queries, range: RangeFilter, since: string, limit
       preventedPages: totals.preventedPages,
       byMode: impact.byMode,
     },
+    advice: buildAdviceReport(q.advice, { from: r.from ?? null, to: r.to ?? null }, now),
   };
 }
 
@@ -163,6 +167,7 @@ export function renderReport(report: Report, columns: number | null): string {
       b.byMode.map((m) => [m.mode || '(none)', n(m.blocked), n(m.stripped), n(m.preventedLeaks), n(m.preventedIdentifiers), n(m.preventedPages)]),
       [false, true, true, true, true, true], columns));
   }
+  out.push(...renderAdviceReport(report.advice, n).map(clean));
   out.push('');
   return `${out.join('\n')}\n`;
 }

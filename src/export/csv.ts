@@ -39,9 +39,11 @@ export interface CsvColumn {
 
 type Cell = string | number | boolean | null | undefined;
 type Redactor = (value: string) => string;
+/** The state of "Use sites you visit" at a moment (src/advice/switch-periods.ts `stateLookup`). */
+type SwitchStateAt = (time: number) => 'on' | 'off' | 'unknown';
 
 interface ColumnDef extends CsvColumn {
-  readonly get: (row: RequestRow, redact: Redactor | null) => Cell;
+  readonly get: (row: RequestRow, redact: Redactor | null, switchAt: SwitchStateAt) => Cell;
 }
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
@@ -104,6 +106,11 @@ const COLUMN_DEFS: readonly ColumnDef[] = [
     description: 'true when the page or an identifier this request carried reached Pinterest; false when the policy prevented all of it (every blocked request); empty when it carried neither.',
     get: (r) => (r.attemptedLeak ? r.reachedPinterest : null),
   },
+  {
+    name: 'use_sites_you_visit',
+    description: 'State of your Pinterest switch "Use sites you visit" when the request was made, as last seen in your own traffic: on, off or unknown.',
+    get: (r, _red, switchAt) => switchAt(r.time),
+  },
 ];
 
 /** The documented columns, in order (schema version {@link CSV_SCHEMA_VERSION}). */
@@ -115,6 +122,8 @@ export const CSV_COLUMNS: readonly CsvColumn[] = Object.freeze(
 export interface CsvOptions {
   /** Replace identifier values and order ids with per-export placeholders (see the module note). */
   redact?: boolean;
+  /** The state of "Use sites you visit" at a moment; without it the column says `unknown`. */
+  switchState?: SwitchStateAt;
 }
 
 const FORMULA_START = /^[=+\-@\t\r]/;
@@ -139,9 +148,10 @@ const CHUNK_CHARS = 16 * 1024;
 /** The header line and then one line per row, gathered into chunks of about 16 KiB. */
 export function* csvChunks(rows: Iterable<RequestRow>, options: CsvOptions = {}): Generator<string> {
   const redact = options.redact ? makeRedactor() : null;
+  const switchAt = options.switchState ?? (() => 'unknown' as const);
   let chunk = csvLine(COLUMN_DEFS.map((c) => c.name));
   for (const row of rows) {
-    chunk += csvLine(COLUMN_DEFS.map((c) => c.get(row, redact)));
+    chunk += csvLine(COLUMN_DEFS.map((c) => c.get(row, redact, switchAt)));
     if (chunk.length >= CHUNK_CHARS) {
       yield chunk;
       chunk = '';

@@ -73,13 +73,13 @@ export function createAdviceQueries(db: Database): AdviceQueries {
       ).get({ names });
       if (changed === undefined) return [];
       const rows = prepared(
+        // Newest first through the time index, stopping at the limit: never a sort of the whole range.
         `WITH req AS (
-           SELECT id FROM (
-             SELECT DISTINCT r.id, r.time FROM requests r
-             JOIN request_identifiers ri ON ri.request_id = r.id
-             JOIN identifiers i ON i.id = ri.identifier_id
-             WHERE r.time >= @from AND r.time < @to AND i.kind = 'tracking-id' AND i.name IN (SELECT value FROM json_each(@names))
-             ORDER BY r.time DESC, r.id DESC LIMIT @limit))
+           SELECT r.id FROM requests r
+           WHERE r.time >= @from AND r.time < @to AND EXISTS (
+             SELECT 1 FROM request_identifiers ri JOIN identifiers i ON i.id = ri.identifier_id
+             WHERE ri.request_id = r.id AND i.kind = 'tracking-id' AND i.name IN (SELECT value FROM json_each(@names)))
+           ORDER BY r.time DESC LIMIT @limit)
          SELECT r.id, r.time, r.client, r.page_site AS site, i.name, i.kind, i.value, ri.prevented
          FROM req JOIN requests r ON r.id = req.id
          JOIN request_identifiers ri ON ri.request_id = r.id

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
 import { Readable } from 'node:stream';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { offsiteStateAt } from '../advice/summary.js';
 import { trustInstructions } from '../ca/trust-help.js';
 import { csvChunks, CSV_SCHEMA_VERSION } from '../export/csv.js';
 import { CHECK_HOST, PINTEREST_DOMAINS } from '../pinterest/domains.js';
@@ -126,7 +127,8 @@ export function buildDashboard(deps: DashboardDeps): FastifyInstance {
       .header('cache-control', 'no-store')
       .header('content-disposition', `attachment; filename="pinaudit-requests-v${CSV_SCHEMA_VERSION}-${day}${redact ? '-redacted' : ''}.csv"`);
     // Readable.from pulls the generator only as fast as the client reads: never the whole file in memory.
-    return reply.send(Readable.from(csvChunks(deps.queries.iterate(filter), { redact })));
+    const switchState = offsiteStateAt(deps.queries.advice);
+    return reply.send(Readable.from(csvChunks(deps.queries.iterate(filter), { redact, switchState })));
   });
 
   app.get('/proxy.pac', async (_req, reply) =>
