@@ -33,10 +33,13 @@ const SETTINGS_PAGE = `<!doctype html><html><head><title>Privacy and data</title
 
 const GIF = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
 
-/** The shop: two tag beacons carrying the page and the person's hashed e-mail. */
-function shopPage(visit: number): string {
+/**
+ * The shop: two tag beacons carrying the page and (unless `anon`) the person's hashed e-mail.
+ * `site` is the page the tag names (`ad.loc`), so one test server can stand in for several shops.
+ */
+function shopPage(visit: number, anon: boolean, site: string): string {
   const beacon = (event: string) => `https://ct.pinterest.com/v3/?tid=2612345678901&event=${event}&noscript=1&cb=${visit}-${event}` +
-    `&pd%5Bem%5D=${HASHED_EMAIL}&ad=${encodeURIComponent(JSON.stringify({ loc: `http://shop.test/products/${visit}` }))}`;
+    `${anon ? '' : `&pd%5Bem%5D=${HASHED_EMAIL}`}&ad=${encodeURIComponent(JSON.stringify({ loc: `http://${site}/products/${visit}` }))}`;
   return `<!doctype html><html><body><h1>Blue mug</h1>
 <img src="${beacon('pagevisit')}" width="1" height="1"><img src="${beacon('addtocart')}" width="1" height="1">
 </body></html>`;
@@ -45,6 +48,8 @@ function shopPage(visit: number): string {
 describe.skipIf(skip)('opt-out is not opt-out, in Chromium', () => {
   let scenario: Scenario;
   let offsite = true;
+  let browserIds = 0;
+  const newBrowserId = (): string => `_pinterest_ct_ua=TWc9PSZ${++browserIds}dWE; Domain=.pinterest.com; Path=/; Secure; SameSite=None; Max-Age=31536000`;
 
   beforeAll(async () => {
     scenario = await startScenario({
@@ -56,7 +61,10 @@ describe.skipIf(skip)('opt-out is not opt-out, in Chromium', () => {
           res.end(zipped);
         };
         if (url.startsWith('/settings/privacy/')) {
-          res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'set-cookie': '_pinterest_sess=TWc9PSZlZTJlMmUyZTJl; Path=/; Secure; HttpOnly; SameSite=Lax' });
+          res.writeHead(200, {
+            'content-type': 'text/html; charset=utf-8',
+            'set-cookie': ['_pinterest_sess=TWc9PSZlZTJlMmUyZTJl; Path=/; Secure; HttpOnly; SameSite=Lax', newBrowserId()],
+          });
           res.end(SETTINGS_PAGE);
         } else if (url.startsWith('/resource/UserSettingsResource/get/')) {
           json(resourceAnswer({ ...SETTINGS_DATA, personalize_from_offsite_browsing: offsite }));
@@ -65,13 +73,19 @@ describe.skipIf(skip)('opt-out is not opt-out, in Chromium', () => {
           if (typeof options.personalize_from_offsite_browsing === 'boolean') offsite = options.personalize_from_offsite_browsing;
           json(resourceAnswer({ ...SETTINGS_DATA, personalize_from_offsite_browsing: offsite }));
         } else {
-          res.writeHead(200, { 'content-type': 'image/gif', 'cache-control': 'no-store' });
+          // ct.pinterest.com gives a browser without one a new _pinterest_ct_ua (third-party cookie).
+          const hasId = /(^|;\s*)_pinterest_ct_ua=/.test(String(req.headers.cookie ?? ''));
+          res.writeHead(200, {
+            'content-type': 'image/gif', 'cache-control': 'no-store',
+            ...(hasId ? {} : { 'set-cookie': newBrowserId() }),
+          });
           res.end(GIF);
         }
       },
       site: (req, res) => {
+        const url = new URL(req.url ?? '/', 'http://shop.test');
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
-        res.end(shopPage(Number(/\d+/.exec(req.url ?? '')?.[0] ?? 0)));
+        res.end(shopPage(Number(/\d+/.exec(url.pathname)?.[0] ?? 0), url.searchParams.has('anon'), url.searchParams.get('as') ?? 'shop.test'));
       },
     });
   }, 60_000);
@@ -80,10 +94,10 @@ describe.skipIf(skip)('opt-out is not opt-out, in Chromium', () => {
     await scenario?.close();
   });
 
-  async function shopVisit(n: number): Promise<void> {
+  async function shopVisit(n: number, query = ''): Promise<void> {
     const before = scenario.proxy.sink.completions.length;
     const page = await scenario.browser.context.newPage();
-    await page.goto(`http://shop.test/products/${n}`, { waitUntil: 'load' });
+    await page.goto(`http://shop.test/products/${n}${query}`, { waitUntil: 'load' });
     await scenario.proxy.sink.waitForCompletions(before + 2);
     await page.close();
   }
@@ -118,5 +132,27 @@ describe.skipIf(skip)('opt-out is not opt-out, in Chromium', () => {
     expect(await partners.getAttribute('data-state')).toBe('off');
     expect(await partners.textContent()).toContain('first seen off');
     expect(await dash.locator('#advice-card .lede').textContent()).toContain('4 requests from 1 site still reached Pinterest');
+  });
+
+  test('cookies cleared: the new _pinterest_ct_ua is linked back to the old one by the hashed e-mail another shop sent', async () => {
+    const { browser, proxy } = scenario;
+    const idsBefore = browserIds;
+    expect(idsBefore).toBe(1); // the settings page gave the first id; every shop visit carried it
+    await browser.context.clearCookies();
+    await shopVisit(4, '?anon'); // a new id, sent without the e-mail
+    expect(browserIds).toBeGreaterThan(idsBefore);
+    await shopVisit(5, '?as=shop-a.test'); // the e-mail again, from another shop, with the new id
+    proxy.app.store.flush();
+
+    const dash = await browser.context.newPage();
+    await dash.goto(`${proxy.app.dashboardUrl}/#/identifiers`);
+    await dash.selectOption('#range', 'all');
+    const linked = dash.locator('#id-timeline li[data-linked="yes"]');
+    await linked.first().waitFor({ timeout: 8000 });
+    expect(await linked.count()).toBe(1);
+    expect(await linked.getAttribute('data-site')).toBe('shop-a.test');
+    const text = await linked.textContent();
+    expect(text).toContain('New _pinterest_ct_ua');
+    expect(text).toContain('by the hashed e-mail that shop-a.test sent');
   });
 });
