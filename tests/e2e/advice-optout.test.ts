@@ -87,7 +87,7 @@ describe.skipIf(skip)('opt-out is not opt-out, in Chromium', () => {
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
         res.end(shopPage(Number(/\d+/.exec(url.pathname)?.[0] ?? 0), url.searchParams.has('anon'), url.searchParams.get('as') ?? 'shop.test'));
       },
-    });
+    }, { thirdPartyCookies: true });
   }, 60_000);
 
   afterAll(async () => {

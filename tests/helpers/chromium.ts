@@ -37,7 +37,27 @@ export interface TestBrowser {
   close(): Promise<void>;
 }
 
-export async function launchThroughProxy(proxyPort: number, caPem: string | null): Promise<TestBrowser> {
+export interface LaunchOptions {
+  /**
+   * Send third-party cookies, as a person's everyday Chrome profile does (`_pinterest_ct_ua` on
+   * ct.pinterest.com from a shop's page). Playwright's contexts are incognito-like and block them,
+   * so this launches a fresh persistent profile whose preferences allow them.
+   */
+  thirdPartyCookies?: boolean;
+}
+
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+export async function launchThroughProxy(proxyPort: number, caPem: string | null, options: LaunchOptions = {}): Promise<TestBrowser> {
   const home = mkdtempSync(join(tmpdir(), 'pinaudit-chromium-'));
   if (caPem) {
     const db = join(home, '.pki', 'nssdb');
@@ -46,22 +66,25 @@ export async function launchThroughProxy(proxyPort: number, caPem: string | null
     execFileSync('certutil', ['-d', `sql:${db}`, '-N', '--empty-password'], { stdio: 'pipe' });
     execFileSync('certutil', ['-d', `sql:${db}`, '-A', '-t', 'C,,', '-n', 'pinaudit', '-i', join(home, 'ca.pem')], { stdio: 'pipe' });
   }
+  const launch = { executablePath: CHROMIUM, env: { ...process.env, HOME: home }, args: [...ARGS, `--proxy-server=http://127.0.0.1:${proxyPort}`] };
+  if (options.thirdPartyCookies) {
+    const profile = join(home, 'profile');
+    mkdirSync(join(profile, 'Default'), { recursive: true });
+    writeFileSync(join(profile, 'Default', 'Preferences'), JSON.stringify({ profile: { cookie_controls_mode: 0, block_third_party_cookies: false } }));
+    const context = await chromium.launchPersistentContext(profile, launch);
+    const browser = context.browser();
+    if (browser === null) throw new Error('a persistent Chromium context has no browser object');
+    return {
+      browser,
+      context,
+      close: async () => {
+        await context.close();
+        rmSync(home, { recursive: true, force: true });
+      },
+    };
+  }
   // playwright-core gives every launch a fresh, empty user-data-dir of its own.
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    env: { ...process.env, HOME: home },
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      `--proxy-server=http://127.0.0.1:${proxyPort}`,
-    ],
-  });
+  const browser = await chromium.launch(launch);
   const context = await browser.newContext();
   return {
     browser,

@@ -5,7 +5,7 @@
  * pinaudit CA.
  */
 import { makeTestPki, type TestPki } from '../../bench/test-pki.js';
-import { launchThroughProxy, type TestBrowser } from './chromium.js';
+import { launchThroughProxy, type LaunchOptions, type TestBrowser } from './chromium.js';
 import { startTestProxy, type TestProxy } from './proxy.js';
 import { startHttpsUpstream, startHttpUpstream, type Handler, type Upstream } from './upstream.js';
 
@@ -18,7 +18,7 @@ export interface Scenario {
   close(): Promise<void>;
 }
 
-export async function startScenario(handlers: { pinterest: Handler; site: Handler }): Promise<Scenario> {
+export async function startScenario(handlers: { pinterest: Handler; site: Handler }, launch: LaunchOptions = {}): Promise<Scenario> {
   const pki = makeTestPki();
   const pinterest = await startHttpsUpstream(pki.server(['*.pinterest.com', 's.pinimg.com', 'i.pinimg.com']), handlers.pinterest);
   const site = await startHttpUpstream(handlers.site);
@@ -26,7 +26,7 @@ export async function startScenario(handlers: { pinterest: Handler; site: Handle
     'upstream-ca': pki.caPath,
     'host-resolver-rules': `MAP *.pinterest.com 127.0.0.1:${pinterest.port}, MAP *.pinimg.com 127.0.0.1:${pinterest.port}, MAP shop.test 127.0.0.1:${site.port}`,
   });
-  const browser = await launchThroughProxy(proxy.port, proxy.caPem);
+  const browser = await launchThroughProxy(proxy.port, proxy.caPem, launch);
   return {
     pki,
     pinterest,
