@@ -13,7 +13,10 @@ export interface AdviceReport {
     state: 'on' | 'off' | 'unknown';
     since: string | null;
     sinceHow: 'change' | 'read' | null;
-    /** Over all recorded time, not only the report's range: a switch's off periods are not cut by it. */
+    /**
+     * Over all recorded time, not only the report's range: a switch's off periods are not cut by it.
+     * `null` when it was never seen off, or is not about tracking (`exclude_from_search`).
+     */
     reachedWhileOff: { requests: number; sites: number; topSites: string[] } | null;
   }>;
   /** Tracking-id changes in the report's range, newest first. */
@@ -39,7 +42,7 @@ export function buildAdviceReport(q: AdviceQueries, range: { from: number | null
       state: s.state,
       since: s.since === null ? null : iso(s.since),
       sinceHow: s.sinceHow,
-      reachedWhileOff: s.offPeriods.length === 0
+      reachedWhileOff: s.offPeriods.length === 0 || s.reachedWhileOff === null
         ? null
         : { requests: s.reachedWhileOff.requests, sites: s.reachedWhileOff.siteCount, topSites: s.reachedWhileOff.sites.slice(0, 5).map((x) => x.site) },
     })),

@@ -12,8 +12,11 @@ import { offPeriods, stateLookup, switchStatuses, type OffPeriod, type SwitchSta
 export interface SwitchCard extends SwitchStatus {
   /** The stretches it was off (oldest first; the last may be open). */
   offPeriods: OffPeriod[];
-  /** While it was off (up to now for an open period): what reached Pinterest with the person's identifiers. */
-  reachedWhileOff: ReachedDuring;
+  /**
+   * While it was off (up to now for an open period): what reached Pinterest with the person's
+   * identifiers; `null` for a switch that is not about tracking.
+   */
+  reachedWhileOff: ReachedDuring | null;
 }
 
 export interface AdviceSummary {
@@ -27,7 +30,7 @@ export function adviceSummary(q: AdviceQueries, now: number): AdviceSummary {
   const history = q.switchHistory();
   const switches = switchStatuses(history).map((status) => {
     const periods = offPeriods(history, status.field);
-    const reachedWhileOff = q.reachedDuring(periods.map((p) => ({ from: p.from, to: p.to ?? now + 1 })));
+    const reachedWhileOff = status.aboutTracking ? q.reachedDuring(periods.map((p) => ({ from: p.from, to: p.to ?? now + 1 }))) : null;
     return { ...status, offPeriods: periods, reachedWhileOff };
   });
   return { switches, accounts: new Set(history.map((h) => h.account)).size };

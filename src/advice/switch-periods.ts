@@ -27,6 +27,8 @@ export interface SwitchStatus {
   short: string;
   /** The usual advice says to turn this one off. */
   advised: boolean;
+  /** "Off" means less tracking (see SwitchInfo). */
+  aboutTracking: boolean;
   state: SwitchState;
   /**
    * Since when the current state holds: the person's change, or the first reading of this state
@@ -61,6 +63,7 @@ export function switchStatuses(history: readonly SwitchReadingAt[]): SwitchStatu
       label: info.label,
       short: info.short,
       advised: info.advised,
+      aboutTracking: info.aboutTracking,
       state: last === undefined ? 'unknown' : last.state ? 'on' : 'off',
       since: last?.from ?? null,
       sinceHow: last?.fromHow ?? null,

@@ -16,6 +16,11 @@ export interface SwitchInfo {
   readonly short: string;
   /** True for the switches the usual advice says to turn off. */
   readonly advised: boolean;
+  /**
+   * True when "off" means less tracking, so what still reached Pinterest while it was off is worth
+   * counting. `exclude_from_search` is about the profile's visibility, not about tracking.
+   */
+  readonly aboutTracking: boolean;
 }
 
 /** The switches pinaudit keeps, in the order they are shown. */
@@ -25,24 +30,28 @@ export const SWITCHES: readonly SwitchInfo[] = Object.freeze([
     label: 'Use sites you visit to improve which recommendations and ads you see',
     short: 'Use sites you visit',
     advised: true,
+    aboutTracking: true,
   },
   {
     field: 'ads_customize_from_conversion',
     label: 'Use information from our partners to improve which recommendations and ads you see',
     short: 'Use information from partners',
     advised: true,
+    aboutTracking: true,
   },
   {
     field: 'third_party_marketing_tracking_enabled',
     label: 'Third-party marketing tracking',
     short: 'Third-party marketing tracking',
     advised: false,
+    aboutTracking: true,
   },
   {
     field: 'exclude_from_search',
     label: 'Hide your profile from search engines',
     short: 'Hidden from search engines',
     advised: false,
+    aboutTracking: false,
   },
 ] satisfies SwitchInfo[]);
 

@@ -59,6 +59,7 @@ function seed(): Queries {
   store.recordSwitches([
     switchAt(10, 'personalize_from_offsite_browsing', true, 'read'),
     switchAt(10, 'ads_customize_from_conversion', false, 'read'),
+    switchAt(10, 'exclude_from_search', false, 'read'),
   ]);
   beacon('shop-a.test', 15); // on
   store.recordSwitches([switchAt(20, 'personalize_from_offsite_browsing', false, 'change')]);
@@ -95,7 +96,7 @@ describe('opt-out card', () => {
     const res = await app.inject({ method: 'GET', url: '/api/advice', headers: { host: '127.0.0.1' } });
     await app.close();
     expect(res.statusCode).toBe(200);
-    const [offsite, partners, marketing] = res.json().switches;
+    const [offsite, partners, marketing, search] = res.json().switches;
     expect(offsite).toMatchObject({
       field: 'personalize_from_offsite_browsing', state: 'off', since: T + 20 * MIN, sinceHow: 'change',
       offPeriods: [{ from: T + 20 * MIN, to: null, fromHow: 'change' }],
@@ -104,6 +105,8 @@ describe('opt-out card', () => {
     // Seen off from the first reading on: the request at :15 counts too, the one at :00 does not.
     expect(partners).toMatchObject({ state: 'off', since: T + 10 * MIN, sinceHow: 'read', reachedWhileOff: { requests: 4, siteCount: 2 } });
     expect(marketing).toMatchObject({ state: 'unknown', since: null, offPeriods: [], reachedWhileOff: { requests: 0, siteCount: 0 } });
+    // Off means "not hidden from search engines": nothing to count against it.
+    expect(search).toMatchObject({ state: 'off', aboutTracking: false, reachedWhileOff: null });
   });
 
   test('the CSV says the state of "Use sites you visit" at each request', async () => {

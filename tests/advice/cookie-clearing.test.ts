@@ -8,7 +8,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { buildAdviceReport, renderAdviceReport } from '../../src/advice/report-section.js';
-import type { Flow } from '../../src/pipeline.js';
 import { openQueries, type Queries } from '../../src/store/queries.js';
 import { createStore, type Store } from '../../src/store/writer.js';
 import { buildDashboard } from '../../src/web/dashboard.js';
@@ -38,15 +37,19 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function visit(site: string, min: number, identifiers: Identifier[], decision: Partial<Flow['decision']> = {}): void {
+/** A tag request from `site`; `blocked`: as the policy decides a block (everything prevented). */
+function visit(site: string, min: number, identifiers: Identifier[], blocked = false): void {
   const url = `https://${site}/page`;
+  const decision = blocked
+    ? { action: 'block' as const, reason: 'all mode blocks everything', stripped: [], prevented: { identifiers: identifiers.map((i) => ({ name: i.name, source: i.source })), page: true } }
+    : {};
   const flow = makeFlow({
     observation: { time: T0 + min * MIN, headers: { referer: url } },
     finding: { page: { site, url, attributedBy: 'referer', confidence: 'high' }, identifiers },
-    decision: decision ?? {},
+    decision,
   });
   store.record(flow);
-  store.complete(flow.observation.id, decision?.action === 'block' ? { kind: 'blocked', status: 204 } : { kind: 'response', status: 200, bytes: 43 });
+  store.complete(flow.observation.id, blocked ? { kind: 'blocked', status: 204 } : { kind: 'response', status: 200, bytes: 43 });
 }
 
 function open(): Queries {
@@ -60,7 +63,7 @@ describe('cookie clearing', () => {
     visit('shop-b.test', 0, [ua(A), em]);
     visit('shop-b.test', 1, [ua(A)]);
     visit('blog.test', 2, [ua(B)]);
-    visit('shop-c.test', 3, [ua(B), em], { action: 'block', reason: 'all mode blocks everything', stripped: [] });
+    visit('shop-c.test', 3, [ua(B), em], true);
     visit('shop-a.test', 6, [ua(B), em]);
     const q = open();
 

@@ -17,6 +17,7 @@ function since(s) {
 }
 
 function whileOff(s) {
+  if (s.reachedWhileOff === null) return h('span', { class: 'muted' }, 'not about tracking');
   if (s.offPeriods.length === 0) return h('span', { class: 'muted' }, s.state === 'unknown' ? 'not seen yet' : 'was not off');
   const r = s.reachedWhileOff;
   const sites = r.sites.slice(0, 4).flatMap((x, i) => (i ? [', ', siteLink(x.site)] : [siteLink(x.site)]));
@@ -45,9 +46,9 @@ export async function adviceCard() {
     return h('div', { id: 'advice-card' }, section('Opt-out is not opt-out', h('p', { class: 'notice error' }, `Could not load your Pinterest privacy switches: ${err instanceof Error ? err.message : String(err)}`)));
   }
   const rows = data.switches.map((s) => h('tr', { dataset: { field: s.field, state: s.state } },
-    h('th', { scope: 'row' }, s.short, h('div', { class: 'muted small' }, s.label)),
+    h('td', {}, h('strong', {}, s.short), s.label !== s.short ? h('div', { class: 'muted small' }, s.label) : null),
     h('td', {}, badge(STATE_TEXT[s.state] ?? s.state, STATE_KIND[s.state] ?? '')),
-    h('td', {}, since(s)),
+    h('td', { class: 'nowrap' }, since(s)),
     h('td', {}, whileOff(s))));
   return h('div', { id: 'advice-card' }, section('Opt-out is not opt-out',
     h('p', { class: 'lede' }, lede(data.switches)),
