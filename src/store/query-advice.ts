@@ -19,7 +19,7 @@ export interface ReachedDuring {
 }
 
 /** Most requests read to find id changes in one range (the newest are kept). */
-export const SIGHTING_REQUEST_LIMIT = 20_000;
+export const SIGHTING_REQUEST_LIMIT = 10_000;
 const SITES_SHOWN = 20;
 
 export interface AdviceQueries {
@@ -66,11 +66,19 @@ export function createAdviceQueries(db: Database): AdviceQueries {
       return { requests, sites: sites.slice(0, SITES_SHOWN), siteCount: sites.length };
     },
     idSightings(range, trackedNames, linkingKinds) {
-      const names = JSON.stringify(trackedNames);
+      // One named parameter per name and kind: a list SQLite can match through its indexes.
+      const params: Record<string, string | number> = {};
+      const list = (prefix: string, values: readonly string[]): string =>
+        values.map((v, i) => {
+          params[`${prefix}${i}`] = v;
+          return `@${prefix}${i}`;
+        }).join(', ') || 'NULL';
+      const names = list('n', trackedNames);
+      const kinds = list('k', linkingKinds);
       const changed = prepared(
-        `SELECT 1 FROM identifiers WHERE kind = 'tracking-id' AND name IN (SELECT value FROM json_each(@names))
+        `SELECT 1 FROM identifiers WHERE kind = 'tracking-id' AND name IN (${names})
          GROUP BY name HAVING count(*) > 1 LIMIT 1`,
-      ).get({ names });
+      ).get(Object.fromEntries(trackedNames.map((_, i) => [`n${i}`, params[`n${i}`]])));
       if (changed === undefined) return [];
       const rows = prepared(
         // Newest first through the time index, stopping at the limit: never a sort of the whole range.
@@ -78,17 +86,16 @@ export function createAdviceQueries(db: Database): AdviceQueries {
            SELECT r.id FROM requests r
            WHERE r.time >= @from AND r.time < @to AND EXISTS (
              SELECT 1 FROM request_identifiers ri JOIN identifiers i ON i.id = ri.identifier_id
-             WHERE ri.request_id = r.id AND i.kind = 'tracking-id' AND i.name IN (SELECT value FROM json_each(@names)))
+             WHERE ri.request_id = r.id AND i.kind = 'tracking-id' AND i.name IN (${names}))
            ORDER BY r.time DESC LIMIT @limit)
          SELECT r.id, r.time, r.client, r.page_site AS site, i.name, i.kind, i.value, ri.prevented
          FROM req JOIN requests r ON r.id = req.id
          JOIN request_identifiers ri ON ri.request_id = r.id
          JOIN identifiers i ON i.id = ri.identifier_id
-         WHERE (i.kind = 'tracking-id' AND i.name IN (SELECT value FROM json_each(@names)))
-            OR i.kind IN (SELECT value FROM json_each(@kinds))
+         WHERE (i.kind = 'tracking-id' AND i.name IN (${names})) OR i.kind IN (${kinds})
          ORDER BY r.time, r.id`,
       ).all({
-        names, kinds: JSON.stringify(linkingKinds), limit: SIGHTING_REQUEST_LIMIT,
+        ...params, limit: SIGHTING_REQUEST_LIMIT,
         from: range.from ?? 0, to: range.to ?? Number.MAX_SAFE_INTEGER,
       }) as Array<{ id: number; time: number; client: string; site: string | null; name: string; kind: string; value: string; prevented: number }>;
       const out: Sighting[] = [];
