@@ -56,8 +56,15 @@ export function buildAdviceReport(q: AdviceQueries, range: { from: number | null
   };
 }
 
-/** The text lines of the section (a title line first); `n` formats counts. */
-export function renderAdviceReport(a: AdviceReport, n: (v: number) => string): string[] {
+/**
+ * The text lines of the section (a title line first); `n` formats counts. With `columns`, long
+ * lines are wrapped at spaces to fit, continuation lines indented under their first word.
+ */
+export function renderAdviceReport(a: AdviceReport, n: (v: number) => string, columns: number | null = null): string[] {
+  return renderLines(a, n).flatMap((line) => wrap(line, columns));
+}
+
+function renderLines(a: AdviceReport, n: (v: number) => string): string[] {
   const out = ['', 'Does the advice work? Your Pinterest privacy switches'];
   for (const s of a.switches) {
     const since = s.since === null ? '' : ` since ${clock(Date.parse(s.since))}${s.sinceHow === 'change' ? ' (your change)' : ' (first seen)'}`;
@@ -74,5 +81,28 @@ export function renderAdviceReport(a: AdviceReport, n: (v: number) => string): s
   out.push('', 'Cookie clearing: tracking ids that changed');
   if (a.idChanges.length === 0) out.push('  (none in this period)');
   for (const c of a.idChanges) out.push(`  ${c.text}`);
+  return out;
+}
+
+function wrap(line: string, columns: number | null): string[] {
+  if (columns === null || line.length <= columns) return [line];
+  const indent = `${/^ */.exec(line)?.[0] ?? ''}  `;
+  const width = Math.max(20, columns - indent.length);
+  const out: string[] = [];
+  let rest = line.trimStart();
+  let first = true;
+  while (rest.length > 0) {
+    const room = first ? columns - (line.length - line.trimStart().length) : width;
+    if (rest.length <= room) {
+      out.push(first ? line.slice(0, line.length - rest.length) + rest : indent + rest);
+      break;
+    }
+    let cut = rest.lastIndexOf(' ', room);
+    if (cut <= 0) cut = room; // one word longer than the line: cut it
+    const piece = rest.slice(0, cut);
+    out.push(first ? line.slice(0, line.length - rest.length) + piece : indent + piece);
+    rest = rest.slice(cut).trimStart();
+    first = false;
+  }
   return out;
 }

@@ -61,9 +61,10 @@ export function describeIdChange(c: IdChange, time: (ms: number) => string): str
   return `${head}; linked back at ${time(c.link.at)} (${durationWords(c.link.afterMs)}) by ${what} ${who}`;
 }
 
-/** "at once", "40 s later", "4 min later", "3 h later", "2 days later". */
+/** "at once", "within a second", "40 s later", "4 min later", "3 h later", "2 days later". */
 export function durationWords(ms: number): string {
-  if (ms < 1000) return 'at once';
+  if (ms <= 0) return 'at once';
+  if (ms < 1000) return 'within a second';
   const s = Math.round(ms / 1000);
   if (s < 90) return `${s} s later`;
   const min = Math.round(s / 60);

@@ -167,7 +167,7 @@ export function renderReport(report: Report, columns: number | null): string {
       b.byMode.map((m) => [m.mode || '(none)', n(m.blocked), n(m.stripped), n(m.preventedLeaks), n(m.preventedIdentifiers), n(m.preventedPages)]),
       [false, true, true, true, true, true], columns));
   }
-  out.push(...renderAdviceReport(report.advice, n).map(clean));
+  out.push(...renderAdviceReport(report.advice, n, columns).map(clean));
   out.push('');
   return `${out.join('\n')}\n`;
 }

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { buildAdviceReport, renderAdviceReport } from '../../src/advice/report-section.js';
+import { durationWords } from '../../src/advice/summary.js';
 import { openQueries, type Queries } from '../../src/store/queries.js';
 import { createStore, type Store } from '../../src/store/writer.js';
 import { buildDashboard } from '../../src/web/dashboard.js';
@@ -101,5 +102,13 @@ describe('cookie clearing', () => {
     const [change] = buildAdviceReport(again.advice, { from: null, to: null }, T0).idChanges;
     expect(change?.linked).toBeNull();
     expect(change?.text).toBe('new _pinterest_ct_ua at 2026-01-05 14:07 UTC; not linked back to the old id by anything pinaudit saw');
+  });
+});
+
+describe('how fast, in words', () => {
+  test.each([
+    [0, 'at once'], [400, 'within a second'], [40_000, '40 s later'], [4 * MIN, '4 min later'], [3 * 60 * MIN, '3 h later'], [3 * 24 * 60 * MIN, '3 days later'],
+  ])('%i ms → %s', (ms, words) => {
+    expect(durationWords(ms)).toBe(words);
   });
 });

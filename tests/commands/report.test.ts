@@ -102,6 +102,11 @@ describe('pinaudit report', () => {
       sitesVisited: { visited: 0, attempted: 1, reached: 1, visitedAndAttempted: 0, visitedAndReached: 0 }, topSites: [], identifiers: [], hashedEmails: [],
       topPages: [{ url: evil, site: 'evil.example', attemptedRequests: 1, reachedRequests: 1 }],
       blocking: { blocked: 0, stripped: 0, preventedLeaks: 0, preventedIdentifiers: 0, preventedPages: 0, byMode: [] },
+      advice: {
+        switches: [{ field: 'personalize_from_offsite_browsing', label: 'Use sites you visit', state: 'off', since: '2026-01-05T12:00:00.000Z', sinceHow: 'change',
+          reachedWhileOff: { requests: 3, sites: 2, topSites: ['evil\u001b[31m.example', 'x'.repeat(90)] } }],
+        idChanges: [{ family: '_pinterest_ct_ua', site: null, at: '', linked: null, text: `new _pinterest_ct_ua; linked back by the hashed e-mail that ${evil} sent` }],
+      },
     };
     const text = renderReport(r, 80);
     expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
