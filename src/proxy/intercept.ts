@@ -11,24 +11,13 @@ import https from 'node:https';
 import { isIP } from 'node:net';
 import type { Pipeline, Flow } from '../pipeline.js';
 import { blockedResponse, stripResponseHeaders } from '../policy/index.js';
+import { errorNameOf } from '../errors.js';
 import { BODY_LIMIT, type Observation, type Outcome } from '../types.js';
 import { errorKindOf, sendPage, sendUpstreamError } from './error-page.js';
 import { formatHostPort, parseHostPort, type HostPort } from './hosts.js';
+import { flatHeaders, forwardHeaders, hasBody, readBodyPrefix, type BodyPrefix } from './messages.js';
 import { resolveUpstream, type ResolverRule } from './resolver.js';
 import { tapResponse } from './response-tap.js';
-
-/** Headers that describe one hop, not the message (RFC 9110 §7.6.1), plus proxy credentials. */
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'proxy-authorization',
-  'proxy-authenticate',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-]);
 
 export interface InterceptDeps {
   pipeline: Pipeline;
@@ -38,6 +27,8 @@ export interface InterceptDeps {
   connectTimeoutMs: number;
   idleTimeoutMs: number;
   nextId(): string;
+  /** An internal error ended a flow (`null` before the flow started); given the error, not its text. */
+  onInternalError?(flowId: string | null, err: unknown): void;
 }
 
 export interface InterceptTarget {
@@ -49,115 +40,71 @@ export interface InterceptTarget {
   client: string;
 }
 
-/** Copies request headers for the next hop, dropping hop-by-hop ones and those `Connection` names. */
-export function forwardHeaders(headers: http.IncomingHttpHeaders): http.OutgoingHttpHeaders {
-  const named = new Set(
-    String(headers.connection ?? '')
-      .split(',')
-      .map((s) => s.trim().toLowerCase())
-      .filter(Boolean),
-  );
-  const out: http.OutgoingHttpHeaders = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || HOP_BY_HOP.has(name) || named.has(name)) continue;
-    out[name] = value;
-  }
-  return out;
+/**
+ * The Observation of an intercepted request. Its host is the one pinaudit contacts (the CONNECT
+ * target, or the absolute URL's host on plain HTTP), so a mismatched Host header can neither hide a
+ * request from classification nor make a beacon look first-party; the header stays in `headers`.
+ */
+export function observe(deps: InterceptDeps, req: IncomingMessage, target: InterceptTarget, buffered: Buffer | null, truncated: boolean, scheme?: string): Observation {
+  const defaultPort = target.tls ? 443 : 80;
+  return {
+    id: deps.nextId(),
+    time: Date.now(),
+    client: target.client,
+    connectHost: target.connectHost,
+    host: target.upstream.host,
+    method: req.method ?? 'GET',
+    url: `${scheme ?? (target.tls ? 'https' : 'http')}://${formatHostPort(target.upstream, defaultPort)}${req.url ?? '/'}`,
+    headers: flatHeaders(req.headers),
+    body: buffered && buffered.length > 0 ? buffered.subarray(0, BODY_LIMIT) : null,
+    bodyTruncated: truncated,
+    source: 'proxy',
+  };
 }
 
-/** Flattens Node's header object for the Observation (Cookie joined with `; `). */
-function flatHeaders(headers: http.IncomingHttpHeaders): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined) continue;
-    out[name] = Array.isArray(value) ? value.join(name === 'cookie' ? '; ' : ', ') : value;
-  }
-  return out;
+/** True when the Host header is absent or a valid host; a request with an invalid one is refused. */
+export function validHostHeader(req: IncomingMessage): boolean {
+  return req.headers.host === undefined || parseHostPort(req.headers.host, 80) !== null;
 }
 
-function hasBody(req: IncomingMessage): boolean {
-  const len = req.headers['content-length'];
-  return req.headers['transfer-encoding'] !== undefined || (len !== undefined && len !== '0');
-}
-
-interface BodyPrefix {
-  chunks: Buffer[];
-  truncated: boolean;
-  ended: boolean;
-  /** The client went away before the body was complete. */
-  aborted: boolean;
-}
-
-/** Reads at most BODY_LIMIT bytes of the body, then pauses the stream with the rest unread. */
-function readBodyPrefix(req: IncomingMessage, done: (b: BodyPrefix) => void): void {
-  const prefix: BodyPrefix = { chunks: [], truncated: false, ended: false, aborted: false };
-  let size = 0;
-  let finished = false;
-  const finish = (): void => {
-    if (finished) return;
-    finished = true;
-    req.off('data', onData);
-    req.off('end', onEnd);
-    req.off('close', onClose);
-    done(prefix);
+/**
+ * Ends a flow exactly once. `complete` before `start` is ignored (there is no flow yet); an internal
+ * error is reported by name with the flow id, and the flow ends as an internal error.
+ */
+export function flowEnder(deps: InterceptDeps): {
+  start(observation: Observation): Flow;
+  complete(outcome: Outcome): void;
+  failed(err: unknown): void;
+} {
+  let flow: Flow | null = null;
+  let completed = false;
+  const complete = (outcome: Outcome): void => {
+    if (completed || flow === null) return;
+    completed = true;
+    deps.pipeline.complete(flow, outcome);
   };
-  const onData = (chunk: Buffer): void => {
-    prefix.chunks.push(chunk);
-    size += chunk.length;
-    if (size > BODY_LIMIT) {
-      prefix.truncated = true;
-      req.pause();
-      finish();
-    }
+  return {
+    start: (observation) => (flow = deps.pipeline.request(observation)),
+    complete,
+    failed: (err) => {
+      deps.onInternalError?.(flow?.observation.id ?? null, err);
+      complete({ kind: 'error', error: 'internal', message: `internal error (${errorNameOf(err)})` });
+    },
   };
-  const onEnd = (): void => {
-    prefix.ended = true;
-    finish();
-  };
-  const onClose = (): void => {
-    prefix.aborted = !prefix.ended;
-    finish();
-  };
-  req.on('data', onData);
-  req.once('end', onEnd);
-  req.once('close', onClose);
-  req.on('error', () => undefined); // reported through 'close'
-  req.resume();
 }
 
 /** Handles one intercepted request end to end. Never throws. */
 export function intercept(deps: InterceptDeps, req: IncomingMessage, res: ServerResponse, target: InterceptTarget): void {
-  const time = Date.now();
-  const hostHeader = req.headers.host === undefined ? null : parseHostPort(req.headers.host, target.tls ? 443 : 80);
-  if (req.headers.host !== undefined && hostHeader === null) {
+  if (!validHostHeader(req)) {
     req.resume();
     sendPage(res, 400, 'Bad request', 'The Host header is not a valid host name.');
     return;
   }
+  const ender = flowEnder(deps);
+  const { complete } = ender;
   const start = (prefix: BodyPrefix | null): void => {
     const buffered = prefix ? Buffer.concat(prefix.chunks) : null;
-    const scheme = target.tls ? 'https' : 'http';
-    const url = `${scheme}://${formatHostPort(target.upstream, target.tls ? 443 : 80)}${req.url ?? '/'}`;
-    const observation: Observation = {
-      id: deps.nextId(),
-      time,
-      client: target.client,
-      connectHost: target.connectHost,
-      host: hostHeader?.host ?? target.upstream.host,
-      method: req.method ?? 'GET',
-      url,
-      headers: flatHeaders(req.headers),
-      body: buffered && buffered.length > 0 ? buffered.subarray(0, BODY_LIMIT) : null,
-      bodyTruncated: prefix?.truncated ?? false,
-      source: 'proxy',
-    };
-    const flow = deps.pipeline.request(observation);
-    let completed = false;
-    const complete = (outcome: Outcome): void => {
-      if (completed) return;
-      completed = true;
-      deps.pipeline.complete(flow, outcome);
-    };
+    const flow = ender.start(observe(deps, req, target, buffered, prefix?.truncated ?? false));
     if (prefix?.aborted) {
       // Observed (and recorded), but never forwarded: half a request is not sent on.
       complete({ kind: 'error', error: 'client-aborted', message: 'client went away during the upload' });
@@ -173,8 +120,9 @@ export function intercept(deps: InterceptDeps, req: IncomingMessage, res: Server
   const guarded = (prefix: BodyPrefix | null): void => {
     try {
       start(prefix);
-    } catch {
+    } catch (err) {
       sendPage(res, 500, 'pinaudit failed on this request', 'An internal error stopped this request; other requests are not affected.');
+      ender.failed(err);
     }
   };
   if (hasBody(req)) readBodyPrefix(req, guarded);

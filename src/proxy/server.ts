@@ -1,13 +1,15 @@
 /**
- * The http-mitm-proxy adapter: the only module that imports the library. It owns the decision at
- * CONNECT (Pinterest → MITM, anything else → blind tunnel, invalid → 400), certificates from our
- * Authority (kept in memory, never written to disk), plain-HTTP pass-through, and shutdown.
- * Library traps handled here are described in reference/http-mitm-proxy.md.
+ * The proxy's front door, and the only module that imports http-mitm-proxy. The library now only
+ * listens on the plain port and forwards plain HTTP to hosts pinaudit does not intercept; the
+ * decision at CONNECT (Pinterest → pinaudit's own TLS path in mitm.ts, anything else → blind
+ * tunnel, invalid → 400), upgrades, malformed requests and shutdown are pinaudit's. Library traps
+ * are described in reference/http-mitm-proxy.md.
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import { Proxy as MitmProxy } from 'http-mitm-proxy';
 import { PinauditError } from '../errors.js';
@@ -16,7 +18,10 @@ import { CHECK_HOST, isPinterestHost, siteOf } from '../pinterest/domains.js';
 import type { Leaf } from '../ca/authority.js';
 import { errorKindOf, sendPage, sendUpstreamError } from './error-page.js';
 import { parseHostPort } from './hosts.js';
-import { answerCheck, answerNotAProxyRequest, intercept, type InterceptDeps } from './intercept.js';
+import { answerCheck, answerNotAProxyRequest, intercept, type InterceptDeps, type InterceptTarget } from './intercept.js';
+import { answerClientError, createMitm, MAX_HEADER_BYTES, type MitmTarget } from './mitm.js';
+import { ContextCache } from './contexts.js';
+import { endWithResponse, interceptUpgrade } from './websocket.js';
 import { resolveUpstream, type ResolverRule } from './resolver.js';
 import { openTunnel, SocketRegistry } from './tunnel.js';
 
@@ -33,6 +38,10 @@ export interface ProxyOptions {
   idleTimeoutMs: number;
   /** Idle time after which a client connection or tunnel is closed. */
   clientIdleMs?: number;
+  /** Time from an intercepted CONNECT to an established TLS session (default 10 s). */
+  handshakeTimeoutMs?: number;
+  /** An internal error ended an intercepted flow; given the error (log its name, not its text). */
+  onInternalError?(flowId: string | null, err: unknown): void;
   onTunnelFailure?(host: string, reason: string): void;
 }
 
@@ -57,16 +66,17 @@ interface LibraryContext {
 }
 type Callback = (err?: Error | null, value?: object) => void;
 interface Library {
-  onCertificateRequired(hostname: string, cb: Callback): void;
-  onCertificateMissing(ctx: { hostname: string }, files: unknown, cb: Callback): void;
   onConnect(fn: (req: IncomingMessage, socket: Socket, head: Buffer, cb: Callback) => void): void;
   onRequest(fn: (ctx: LibraryContext, cb: Callback) => void): void;
   onError(fn: (ctx: LibraryContext | null, err?: Error, kind?: string) => void): void;
   listen(options: object, cb: (err?: Error | null) => void): void;
   close(): void;
   httpServer?: http.Server;
-  httpsServer?: https.Server;
 }
+
+/** Deadlines no client may stretch: TLS set up after CONNECT, request head complete. */
+const HANDSHAKE_TIMEOUT_MS = 10_000;
+const HEADERS_TIMEOUT_MS = 30_000;
 
 /** A path that never exists, so the library never finds (or writes) certificate files. */
 const NO_FILE = '/dev/null/pinaudit-certificates-live-in-memory';
@@ -114,29 +124,37 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
     connectTimeoutMs: opts.connectTimeoutMs,
     idleTimeoutMs: opts.idleTimeoutMs,
     nextId: () => `${idBase}-${(++counter).toString(36)}`,
+    ...(opts.onInternalError ? { onInternalError: opts.onInternalError } : {}),
   };
+  const clientIdleMs = opts.clientIdleMs ?? 120_000;
+  const interceptTarget = (t: MitmTarget): InterceptTarget => ({ tls: t.tls, connectHost: t.host, upstream: { host: t.host, port: t.port }, client: t.client });
+  const mitm = createMitm({
+    contexts: new ContextCache(opts.leaf),
+    registry,
+    handshakeTimeoutMs: opts.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS,
+    idleMs: clientIdleMs,
+    headersTimeoutMs: HEADERS_TIMEOUT_MS,
+    onRequest: (req, res, t) => {
+      if (!t.tls && t.port === 443) return sendPage(res, 400, 'Expected TLS', 'This tunnel was opened for HTTPS.');
+      return t.host === CHECK_HOST ? answerCheck(res, t.tls) : intercept(deps, req, res, interceptTarget(t));
+    },
+    onUpgrade: (req, socket, head, t) => interceptUpgrade(deps, req, socket, head, interceptTarget(t)),
+  });
 
-  proxy.onCertificateRequired = (hostname: string, cb: Callback) =>
-    cb(null, { keyFile: NO_FILE, certFile: NO_FILE, hosts: [hostname] });
-  proxy.onCertificateMissing = (ctx: { hostname: string }, _files: unknown, cb: Callback) => {
-    opts.leaf(ctx.hostname).then(
-      (leaf) => cb(null, { keyFileData: leaf.keyPem, certFileData: leaf.certPem, hosts: [ctx.hostname] }),
-      (err: unknown) => cb(err instanceof Error ? err : new Error(String(err))),
-    );
-  };
-
-  proxy.onConnect((req: IncomingMessage, socket: Socket, head: Buffer, callback: Callback) => {
+  proxy.onConnect((req: IncomingMessage, socket: Socket, head: Buffer) => {
+    // The library's own CONNECT handling is never used (its callback is never called): pinaudit
+    // serves intercepted TLS itself (mitm.ts) and tunnels the rest (tunnel.ts).
     registry.add(socket);
     const target = parseHostPort(req.url ?? '');
     if (!target) {
       socket.end('HTTP/1.1 400 Bad Request\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\ninvalid CONNECT target\n');
       return;
     }
+    const client = clientAddress(req.socket);
     if (target.host === CHECK_HOST || isPinterestHost(target.host)) {
-      callback(); // MITM: the library terminates TLS with our leaf and calls onRequest.
+      mitm.accept(socket, head, { ...target, client, tls: true });
       return;
     }
-    const client = clientAddress(req.socket);
     opts.pipeline.tunnel({ client, host: target.host, site: siteOf(target.host), url: null, time: Date.now() });
     const where = resolveUpstream(opts.rules, target.host, target.port);
     if ('notFound' in where) {
@@ -153,19 +171,10 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
   proxy.onRequest((ctx: LibraryContext, callback: Callback) => {
     const req = ctx.clientToProxyRequest;
     const res = ctx.proxyToClientResponse;
-    const connectReq = ctx.connectRequest;
-    if (ctx.isSSL) {
-      const target = parseHostPort(connectReq?.url ?? '') ?? parseHostPort(String(req.headers.host ?? ''), 443);
-      if (!target) return sendPage(res, 400, 'Bad request', 'The request names no valid host.');
-      if (target.host === CHECK_HOST) return answerCheck(res, true);
-      const client = clientAddress(connectReq?.socket ?? req.socket);
-      return intercept(deps, req, res, { tls: true, connectHost: target.host, upstream: target, client });
-    }
     const original = originalUrls.get(req) ?? req.url ?? '';
-    if (!/^http:\/\//i.test(original)) {
-      return connectReq ? sendPage(res, 400, 'Expected TLS', 'This tunnel was opened for HTTPS.') : answerNotAProxyRequest(res);
-    }
+    if (!/^http:\/\//i.test(original)) return answerNotAProxyRequest(res);
     const options = ctx.proxyToServerRequestOptions;
+    // The host of the absolute URL is the one contacted (the library takes it from there, not from Host).
     const target = parseHostPort(`${options?.host ?? ''}:${options?.port ?? 80}`);
     if (!target || !options) return sendPage(res, 400, 'Bad request', 'The request names no valid host.');
     if (target.host === CHECK_HOST) return answerCheck(res, false);
@@ -195,8 +204,6 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
   let listenError: ((err?: Error) => void) | undefined;
   await new Promise<void>((resolve, reject) => {
     listenError = (err) => {
-      // The library's internal HTTPS server is already listening: close it, or the process lingers.
-      proxy.httpsServer?.close();
       proxy.httpServer?.close();
       const code = (err as NodeJS.ErrnoException | undefined)?.code;
       reject(
@@ -205,27 +212,24 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
           : new PinauditError('LISTEN_FAILED', `cannot listen on ${opts.host}:${opts.port}: ${err?.message ?? 'unknown error'}`),
       );
     };
+    // No forceSNI: the library's internal HTTPS server is not needed, pinaudit terminates TLS itself.
     proxy.listen(
-      {
-        host: opts.host,
-        port: opts.port,
-        keepAlive: true,
-        forceSNI: true,
-        sslCaDir: NO_FILE,
-        httpAgent,
-        httpsAgent,
-        timeout: opts.clientIdleMs ?? 120_000,
-      },
+      { host: opts.host, port: opts.port, keepAlive: true, sslCaDir: NO_FILE, httpAgent, httpsAgent, timeout: clientIdleMs },
       (err?: Error | null) => (err ? reject(err) : resolve()),
     );
   });
   listenError = undefined;
 
-  const servers: http.Server[] = [proxy.httpServer, proxy.httpsServer].filter((s): s is http.Server => s !== undefined);
-  for (const server of servers) server.on('connection', (s: Socket) => registry.add(s));
+  const server = proxy.httpServer!;
+  server.on('connection', (s: Socket) => registry.add(s));
+  // Read when each connection starts: the same head limit and answers as inside intercepted TLS.
+  (server as { maxHeaderSize?: number }).maxHeaderSize = MAX_HEADER_BYTES;
+  server.headersTimeout = HEADERS_TIMEOUT_MS;
+  server.on('clientError', answerClientError);
+  routeUpgrades(server, deps);
   // Remember the request line's URL before the library rewrites absolute-form to a path.
-  proxy.httpServer?.prependListener('request', (req: IncomingMessage) => originalUrls.set(req, req.url ?? ''));
-  const address = proxy.httpServer?.address();
+  server.prependListener('request', (req: IncomingMessage) => originalUrls.set(req, req.url ?? ''));
+  const address = server.address();
   const port = typeof address === 'object' && address ? address.port : opts.port;
 
   return {
@@ -233,13 +237,38 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
     host: opts.host,
     openSockets: () => registry.size,
     close: async () => {
-      const closed = servers.map((s) => new Promise<void>((r) => s.close(() => r())));
+      const closed = new Promise<void>((r) => server.close(() => r()));
       proxy.close();
+      mitm.close();
       registry.destroyAll();
-      for (const s of servers) s.closeAllConnections?.();
+      server.closeAllConnections();
       httpAgent.destroy();
       httpsAgent.destroy();
-      await Promise.race([Promise.all(closed), new Promise((r) => setTimeout(r, 1000).unref())]);
+      await Promise.race([closed, new Promise((r) => setTimeout(r, 1000).unref())]);
     },
   };
+}
+
+/**
+ * Plain-HTTP upgrades: to an intercepted host through pinaudit's own path (the library would send
+ * them, unrecorded, wherever the Host header says); to anyone else through the library as before.
+ * An upgrade that is not a proxy request (no absolute URL) is refused.
+ */
+function routeUpgrades(server: http.Server, deps: InterceptDeps): void {
+  const library = server.listeners('upgrade') as Array<(req: IncomingMessage, socket: Duplex, head: Buffer) => void>;
+  server.removeAllListeners('upgrade');
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const absolute = /^(?:http|ws):\/\/([^/?#]+)/i.exec(req.url ?? '');
+    const target = absolute ? parseHostPort(absolute[1]!, 80) : null;
+    if (!target) {
+      endWithResponse(socket, 400, { 'content-type': 'text/plain' }, 'pinaudit is an HTTP proxy; this is not a proxy request\n');
+      return;
+    }
+    if (target.host === CHECK_HOST || isPinterestHost(target.host)) {
+      req.url = (req.url ?? '').slice(absolute![0].length) || '/';
+      interceptUpgrade(deps, req, socket, head, { tls: false, connectHost: null, upstream: target, client: clientAddress(req.socket as Socket) });
+      return;
+    }
+    for (const listener of library) listener.call(server, req, socket, head);
+  });
 }

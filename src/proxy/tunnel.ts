@@ -5,6 +5,7 @@
  */
 import { connect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { errorKindOf } from './error-page.js';
 
 export interface TunnelTarget {
   host: string;
@@ -50,9 +51,17 @@ export function openTunnel(client: Duplex, head: Buffer, target: TunnelTarget, r
     client.destroy();
     upstream.destroy();
   };
+  const refuse = (status: string, kind: string, reason: string): void => {
+    opts.onFailure(reason);
+    if (client.writable) {
+      client.end(`HTTP/1.1 ${status}\r\ncontent-length: 0\r\nconnection: close\r\nx-pinaudit-error: ${kind}\r\n\r\n`);
+    }
+    upstream.destroy();
+  };
   upstream.setTimeout(opts.connectTimeoutMs, () => {
-    if (!established) opts.onFailure('timeout');
-    teardown();
+    // Before the 200 the client still waits for an answer to its CONNECT: it gets one.
+    if (!established) refuse('504 Gateway Timeout', 'timeout', 'timeout');
+    else teardown();
   });
   upstream.once('connect', () => {
     established = true;
@@ -67,11 +76,7 @@ export function openTunnel(client: Duplex, head: Buffer, target: TunnelTarget, r
   });
   upstream.once('error', (err: NodeJS.ErrnoException) => {
     if (!established) {
-      opts.onFailure(err.code ?? 'error');
-      if (client.writable) {
-        client.end('HTTP/1.1 502 Bad Gateway\r\ncontent-length: 0\r\nconnection: close\r\nx-pinaudit-error: tunnel\r\n\r\n');
-      }
-      upstream.destroy();
+      refuse('502 Bad Gateway', errorKindOf(err), err.code ?? 'error');
       return;
     }
     teardown();

@@ -22,6 +22,9 @@ export interface Upstream {
 
 export type Handler = (req: http.IncomingMessage, res: http.ServerResponse, body: string) => void;
 
+/** Upstreams accept larger heads than the proxy, so the proxy's own limit is what tests see. */
+const UPSTREAM_HEADER_BYTES = 256 * 1024;
+
 const defaultHandler: Handler = (req, res) => {
   const body = JSON.stringify({ ok: true, path: req.url });
   res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'set-cookie': 'upstream=1' });
@@ -58,10 +61,10 @@ async function listen(server: http.Server, seen: SeenRequest[]): Promise<Upstrea
 
 export function startHttpsUpstream(tls: { cert: string; key: string }, handler: Handler = defaultHandler): Promise<Upstream> {
   const seen: SeenRequest[] = [];
-  return listen(wrap(https.createServer({ cert: tls.cert, key: tls.key }), seen, handler), seen);
+  return listen(wrap(https.createServer({ cert: tls.cert, key: tls.key, maxHeaderSize: UPSTREAM_HEADER_BYTES }), seen, handler), seen);
 }
 
 export function startHttpUpstream(handler: Handler = defaultHandler): Promise<Upstream> {
   const seen: SeenRequest[] = [];
-  return listen(wrap(http.createServer(), seen, handler), seen);
+  return listen(wrap(http.createServer({ maxHeaderSize: UPSTREAM_HEADER_BYTES }), seen, handler), seen);
 }
