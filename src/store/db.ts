@@ -4,7 +4,7 @@
  * synchronous=NORMAL, which in WAL mode loses nothing committed when the process dies) and runs the
  * migrations. Other store modules use the re-exported types only.
  */
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { StoreError, messageOf, sqliteCode } from './errors.js';
@@ -63,9 +63,26 @@ export function openRawConnection(path: string): Database {
   return connect(path, false);
 }
 
+/**
+ * The database holds browsing history: its folder is 0700 and the database, `-wal` and `-shm` are
+ * 0600, created so (SQLite gives `-wal` and `-shm` the database file's mode) and tightened when an
+ * older run left them readable by others.
+ */
+function makePrivate(path: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  closeSync(openSync(path, 'a', 0o600));
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    try {
+      if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+  }
+}
+
 function connect(path: string, readonly: boolean): Database {
   try {
-    if (!readonly && path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    if (!readonly && path !== ':memory:') makePrivate(path);
     return new BetterSqlite3(path, { readonly, fileMustExist: readonly });
   } catch (err: unknown) {
     throw new StoreError('DB_OPEN', `cannot open the database ${path}: ${messageOf(err)}`, { cause: err });
@@ -86,16 +103,25 @@ function configure(db: Database, readonly: boolean, busyTimeoutMs: number): void
   db.pragma('temp_store = MEMORY');
 }
 
+function isCorrupt(err: unknown): boolean {
+  const code = sqliteCode(err);
+  return code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT';
+}
+
+function corruptMessage(err: unknown, path: string): string {
+  return `${path} is not a pinaudit database (or it is damaged): ${messageOf(err)}. Move it aside, or choose another --data-dir.`;
+}
+
+/**
+ * The text for an error met while using an open database: damage found after opening (a page
+ * read only later) names the file and what to do, like damage found at open.
+ */
+export function describeDatabaseError(err: unknown, path: string): string {
+  return isCorrupt(err) ? corruptMessage(err, path) : messageOf(err);
+}
+
 function toStoreError(err: unknown, path: string): StoreError {
   if (err instanceof StoreError) return err;
-  const code = sqliteCode(err);
-  if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
-    return new StoreError(
-      'DB_CORRUPT',
-      `${path} is not a pinaudit database (or it is damaged): ${messageOf(err)}. ` +
-        'Move it aside, or choose another --data-dir.',
-      { cause: err },
-    );
-  }
+  if (isCorrupt(err)) return new StoreError('DB_CORRUPT', corruptMessage(err, path), { cause: err });
   return new StoreError('DB_OPEN', `cannot open the database ${path}: ${messageOf(err)}`, { cause: err });
 }

@@ -10,7 +10,7 @@
  */
 import type { Outcome } from '../types.js';
 import type { Flow, Stage, TunnelEvent } from '../pipeline.js';
-import { openDatabase, type Database } from './db.js';
+import { describeDatabaseError, openDatabase, type Database } from './db.js';
 import { dayKey } from './days.js';
 import { messageOf } from './errors.js';
 import { prune, purge, type PruneReport, type PurgeOptions } from './retention.js';
@@ -83,6 +83,8 @@ export interface Store {
 }
 
 const MAX_WAITING = 10_000;
+/** Most queued rows (and most outcomes) written in one transaction. */
+const FLUSH_CHUNK = 2_000;
 const DAY_MS = 86_400_000;
 
 /** Opens (and migrates) the database and returns the store. Throws StoreError on a bad database. */
@@ -215,8 +217,10 @@ class BatchingStore implements Store {
   flush(): void {
     if (this.#inserts.length === 0 && this.#completions.length === 0 && this.#tunnels.size === 0 && this.#switches.length === 0) return;
     const switches = this.#switches;
-    const inserts = this.#inserts;
-    const completions = this.#completions;
+    // At most FLUSH_CHUNK rows per transaction: a backlog (after a full disk or a long lock) is
+    // written a chunk per tick, so recovery needs room for one chunk, not for the whole backlog.
+    const inserts = this.#inserts.slice(0, FLUSH_CHUNK);
+    const completions = this.#completions.slice(0, FLUSH_CHUNK);
     const byFlow = new Map<string, OutcomeColumns>();
     for (const c of completions) if (!byFlow.has(c.flowId)) byFlow.set(c.flowId, c.outcome);
     const batchInserts: BatchInsert[] = inserts.map((pending) => {
@@ -240,7 +244,7 @@ class BatchingStore implements Store {
         return ids;
       }).immediate();
     } catch (err: unknown) {
-      this.#lastError = messageOf(err);
+      this.#lastError = describeDatabaseError(err, this.path);
       return;
     }
     // Committed: only now move the in-memory bookkeeping forward.
@@ -255,11 +259,29 @@ class BatchingStore implements Store {
     for (const u of unresolved) this.#waiting.set(u.flowId, u.outcome);
     trimOldest(this.#waiting, MAX_WAITING);
     trimOldest(this.#rowIds, this.#opts.maxPending * 2);
-    this.#inserts = [];
-    this.#completions = [];
+    this.#inserts = this.#inserts.slice(inserts.length);
+    this.#completions = this.#completions.slice(completions.length);
     this.#tunnels = new Map();
     this.#switches = [];
     this.#lastError = null;
+  }
+
+  /** Flushes chunk after chunk until nothing is queued or a flush fails. */
+  #flushAll(): void {
+    do this.flush();
+    while (this.#lastError === null && this.#inserts.length + this.#completions.length > 0);
+  }
+
+  /**
+   * After rows were deleted (purge, prune) SQLite may hand their ids to new rows: forget the
+   * waiting flows whose rows are gone, so a late outcome never lands on another flow's row.
+   */
+  #forgetDeletedRows(): void {
+    if (this.#rowIds.size === 0) return;
+    const exists = this.#db.prepare('SELECT 1 FROM requests WHERE id = ? AND flow_id = ?');
+    for (const [flowId, rowId] of this.#rowIds) {
+      if (exists.get(rowId, flowId) === undefined) this.#rowIds.delete(flowId);
+    }
   }
 
   close(): StoreHealth {
@@ -268,7 +290,7 @@ class BatchingStore implements Store {
     if (this.#pruneTimer) clearInterval(this.#pruneTimer);
     // Shutdown may wait a little for a lock that a flush on the event loop must not wait for.
     this.#db.pragma('busy_timeout = 2000');
-    this.flush();
+    this.#flushAll();
     this.#closed = true;
     const health = this.health();
     try {
@@ -292,12 +314,16 @@ class BatchingStore implements Store {
   prune(): PruneReport | null {
     const days = this.#retentionDays === undefined ? this.settings.get().retentionDays : this.#retentionDays;
     if (days === null || this.#closed) return null;
-    return prune(this.#db, { retentionDays: days, now: this.#now() });
+    const report = prune(this.#db, { retentionDays: days, now: this.#now() });
+    this.#forgetDeletedRows();
+    return report;
   }
 
   purge(options: PurgeOptions): PruneReport {
-    this.flush();
-    return purge(this.#db, options);
+    this.#flushAll();
+    const report = purge(this.#db, options);
+    this.#forgetDeletedRows();
+    return report;
   }
 
   #safePrune(): void {
