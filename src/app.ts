@@ -4,10 +4,10 @@
  */
 import { adviceStage } from './advice/stage.js';
 import { Authority, type CaSummary } from './ca/authority.js';
+import { lockDataDir, preparePrivateDir, type DataDirLock } from './data-dir.js';
 import { classifyStage, createFingerprinter, loadOrCreateSecret } from './classify/index.js';
 import type { Config } from './config.js';
-import { messageOf, PinauditError } from './errors.js';
-import { ensureWritableDir } from './fs-util.js';
+import { errorNameOf, messageOf, PinauditError } from './errors.js';
 import type { Logger } from './log.js';
 import { Pipeline, type Stage } from './pipeline.js';
 import { CHECK_HOST, PINTEREST_DOMAINS } from './pinterest/domains.js';
@@ -45,25 +45,59 @@ export function openAuthority(config: Pick<Config, 'caDir'>): Promise<Authority>
   return Authority.open(config.caDir, { permitted: PERMITTED_NAMES });
 }
 
+/**
+ * Resources in the order they were created, each with its cleanup registered right after it
+ * exists: a failure part-way through start-up (a port in use, a missing dashboard folder) unwinds
+ * what was already running, so `start` ends instead of hanging on a half-started proxy.
+ */
+class Cleanups {
+  readonly #steps: Array<() => unknown> = [];
+
+  add(step: () => unknown): void {
+    this.#steps.push(step);
+  }
+
+  /** Runs every step, newest first; a failing step does not stop the others. */
+  async unwind(): Promise<void> {
+    while (this.#steps.length > 0) {
+      const step = this.#steps.pop()!;
+      try {
+        await step();
+      } catch {
+        // Unwinding after a failure: the original error is the one to report.
+      }
+    }
+  }
+}
+
 export async function startApp(config: Config, log: Logger, options: AppOptions = {}): Promise<RunningApp> {
   const authority = await openAuthority(config);
   if (authority.summary.renewed) {
     log.warn({ ca: authority.summary.certPath }, 'the CA was about to expire and has been renewed: trust the new certificate (pinaudit ca)');
   }
+  preparePrivateDir(config.dataDir);
+  const cleanups = new Cleanups();
+  const lock = lockDataDir(config.dataDir);
+  cleanups.add(() => lock.release());
   try {
-    ensureWritableDir(config.dataDir);
+    return await startWithin(config, log, options, authority, lock, cleanups);
   } catch (err) {
-    throw new PinauditError('DIR_UNWRITABLE', `cannot write the data directory ${config.dataDir}: ${messageOf(err)}`);
+    await cleanups.unwind();
+    throw err;
   }
+}
 
+async function startWithin(config: Config, log: Logger, options: AppOptions, authority: Authority, lock: DataDirLock, cleanups: Cleanups): Promise<RunningApp> {
   const fingerprint = createFingerprinter(loadOrCreateSecret(config.dataDir));
   const store = createStore({
     path: databasePath(config),
     ...(config.countTunnels !== null ? { countTunnels: config.countTunnels } : {}),
   });
+  cleanups.add(() => store.close());
   applyStartSettings(store, config);
   const policy = cachedPolicySettings(store);
   const live = new LiveFeed();
+  cleanups.add(() => live.close());
 
   // The pipeline, in order. Each stage writes only its own part of the flow.
   const stages: Stage[] = [
@@ -74,28 +108,26 @@ export async function startApp(config: Config, log: Logger, options: AppOptions 
     liveStage(live),
     ...(options.extraStages ?? []),
   ];
+  // Errors by name only, as classify and policy log them: a message can quote request data.
   const pipeline = new Pipeline(stages, (stage, hook, flowId, err) => {
-    log.error({ stage, hook, flowId, err: messageOf(err) }, 'pipeline stage failed; the request carries on');
+    log.error({ stage, hook, flowId, err: errorNameOf(err) }, 'pipeline stage failed; the request carries on');
   });
 
-  let proxy: RunningProxy;
-  try {
-    proxy = await startProxy({
-      port: config.proxyPort,
-      host: config.listenHost,
-      pipeline,
-      leaf: (host) => authority.leaf(host),
-      rules: config.hostResolverRules,
-      upstreamCaPem: config.upstreamCa?.pem ?? null,
-      connectTimeoutMs: config.connectTimeoutMs,
-      idleTimeoutMs: config.idleTimeoutMs,
-      onTunnelFailure: (host, reason) => log.debug({ host, reason }, 'tunnel failed'),
-    });
-  } catch (err) {
-    store.close();
-    throw err;
-  }
+  const proxy = await startProxy({
+    port: config.proxyPort,
+    host: config.listenHost,
+    pipeline,
+    leaf: (host) => authority.leaf(host),
+    rules: config.hostResolverRules,
+    upstreamCaPem: config.upstreamCa?.pem ?? null,
+    connectTimeoutMs: config.connectTimeoutMs,
+    idleTimeoutMs: config.idleTimeoutMs,
+    onTunnelFailure: (host, reason) => log.debug({ host, reason }, 'tunnel failed'),
+    onInternalError: (flowId, err) => log.error({ flowId, err: errorNameOf(err) }, 'internal error on an intercepted request; its flow ended as an error'),
+  });
+  cleanups.add(() => proxy.close());
   const queries = openQueries(databasePath(config));
+  cleanups.add(() => queries.close());
   const dashboard = buildDashboard({
     queries,
     settings: store.settings,
@@ -106,18 +138,18 @@ export async function startApp(config: Config, log: Logger, options: AppOptions 
     allowedHosts: config.allowLan ? [config.listenHost] : [],
     logger: log.child({ module: 'dashboard' }),
   });
+  cleanups.add(() => dashboard.close());
   let dashboardUrl: string;
   try {
     dashboardUrl = await dashboard.listen({ port: config.dashboardPort, host: config.listenHost });
   } catch (err) {
-    await proxy.close();
-    queries.close();
-    store.close();
     const code = (err as NodeJS.ErrnoException).code;
     throw code === 'EADDRINUSE'
       ? new PinauditError('PORT_IN_USE', `port ${config.dashboardPort} on ${config.listenHost} is already in use; choose another with --dashboard-port`)
       : new PinauditError('LISTEN_FAILED', `cannot start the dashboard: ${messageOf(err)}`);
   }
+  const proxyUrl = `http://${config.listenHost}:${proxy.port}`;
+  lock.announce(proxyUrl, dashboardUrl);
   const stopHealthWatch = watchStoreHealth(store, log);
 
   return {
@@ -133,6 +165,7 @@ export async function startApp(config: Config, log: Logger, options: AppOptions 
       await Promise.race([Promise.all([proxy.close(), dashboard.close()]), timer]);
       queries.close();
       const health = store.close();
+      lock.release();
       if (health.pending > 0 || health.dropped > 0) {
         log.error({ pending: health.pending, dropped: health.dropped }, 'some findings could not be written');
       }

@@ -11,6 +11,7 @@ export const ERROR_CODES = {
   PORT_IN_USE: { exit: 1, status: 500 },
   LISTEN_FAILED: { exit: 1, status: 500 },
   DIR_UNWRITABLE: { exit: 1, status: 500 },
+  DATA_DIR_IN_USE: { exit: 1, status: 500 },
   FILE_UNREADABLE: { exit: 1, status: 500 },
   CA_CORRUPT: { exit: 1, status: 500 },
   // The database (StoreError)
@@ -72,4 +73,12 @@ export function errorCodeOf(err: unknown): ErrorCode | null {
 export function exitCodeOf(err: unknown): number {
   const code = errorCodeOf(err);
   return code === null ? 1 : ERROR_CODES[code].exit;
+}
+
+/**
+ * The name of anything thrown (`TypeError`, `SqliteError`…), for logs on request paths: a message
+ * can quote request data (a URL, a cookie), a name cannot.
+ */
+export function errorNameOf(err: unknown): string {
+  return err instanceof Error ? err.name : typeof err;
 }
