@@ -72,6 +72,7 @@ export function describe(s: ImportSummary): string {
     `  other requests      ${n(s.other)} to ${n(s.sitesVisited)} site${s.sitesVisited === 1 ? '' : 's'}` +
       (s.visitsAlreadyCounted ? ' (visits already counted by an earlier import)' : ' (counted as sites visited)'),
   ];
+  if (s.skipped > 0) lines.push(`  skipped             ${n(s.skipped)} entr${s.skipped === 1 ? 'y' : 'ies'} that were not HTTP requests (data:, blob:, wss: URLs)`);
   if (s.stageErrors > 0) lines.push(`  ${n(s.stageErrors)} pipeline stage failure(s): those requests were recorded without a full classification`);
   if (s.beyondRetention > 0 && s.retentionDays !== null) {
     lines.push(

@@ -34,12 +34,25 @@ type Obj = Record<string, unknown>;
 
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** Reads one parsed entry. Throws HarEntryError naming the missing or malformed field. */
-export function readHarEntry(value: unknown): HarRequest {
+/**
+ * A URL that is well formed but not a request over HTTP (`data:`, `blob:`, a `wss:` socket's
+ * frames, `chrome-extension:`…): browsers list these in a HAR, nothing of them went over HTTP
+ * through a proxy, and they are skipped (and counted), not treated as a broken file.
+ */
+export function isNonHttpUrl(url: unknown): boolean {
+  return typeof url === 'string' && /^[a-z][a-z0-9+.-]*:/i.test(url) && !/^https?:/i.test(url);
+}
+
+/**
+ * Reads one parsed entry; `null` for an entry whose URL is not HTTP (see isNonHttpUrl). Throws
+ * HarEntryError naming the missing or malformed field.
+ */
+export function readHarEntry(value: unknown): HarRequest | null {
   if (!isObj(value)) throw new HarEntryError('the entry is not an object');
   const request = value.request;
   if (!isObj(request)) throw new HarEntryError('request is missing');
   const url = request.url;
+  if (isNonHttpUrl(url)) return null;
   if (typeof url !== 'string' || !/^https?:\/\/[^/?#\s]/i.test(url)) {
     throw new HarEntryError(`request.url is not an absolute http(s) URL: ${JSON.stringify(String(url).slice(0, 200))}`);
   }

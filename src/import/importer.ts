@@ -73,6 +73,8 @@ export interface ImportSummary {
   retentionDays: number | null;
   /** Entries whose pipeline stage failed (recorded anyway where possible). */
   stageErrors: number;
+  /** Entries that were not HTTP requests (`data:`, `blob:`, `wss:` URLs), skipped. */
+  skipped: number;
 }
 
 /** The HAR is malformed or truncated; `summary` says what was imported before it. */
@@ -134,7 +136,7 @@ async function run(
   const cutoff = retentionDays === null ? -Infinity : (options.now ?? Date.now()) - retentionDays * 86_400_000;
   const summary: ImportSummary = {
     file: options.file, label: options.label, bytes: 0, entries: 0, pinterest: 0, added: 0, other: 0, sitesVisited: 0,
-    visitsAlreadyCounted: false, beyondRetention: 0, retentionDays, stageErrors: 0,
+    visitsAlreadyCounted: false, beyondRetention: 0, retentionDays, stageErrors: 0, skipped: 0,
   };
   const before = queries.totals().requests;
   const visits = new Map<string, { event: TunnelEvent; count: number }>();
@@ -169,6 +171,10 @@ async function run(
   const onEntry = (raw: RawEntry): void => {
     const entry = parseEntry(raw);
     summary.entries = raw.index + 1;
+    if (entry === null) {
+      summary.skipped += 1;
+      return;
+    }
     const host = hostOf(entry.url) ?? '';
     if (host !== CHECK_HOST && isPinterestHost(host)) {
       const id = `har:${createHash('sha256').update(raw.bytes).digest('hex').slice(0, 32)}:${raw.index}`;

@@ -63,6 +63,6 @@ describe('pinaudit start', () => {
     });
     expect(code).toBe(1);
     expect(Date.now() - started).toBeLessThan(15_000);
-    expect(err).toMatch(/^pinaudit: .*dashboard/);
+    expect(err).toMatch(/^pinaudit( start)?: .*dashboard/);
   });
 });

@@ -37,6 +37,17 @@ async function importError(o: ImportOptions): Promise<HarImportError> {
 }
 
 describe('importHar', () => {
+  test('entries that are not HTTP requests (data:, blob:, wss:) are skipped and counted; the rest imports', async () => {
+    const session = shopSession();
+    const odd = ['data:image/png;base64,iVBORw0KGgo=', 'blob:https://shop.example/5f1c2d', 'wss://ws.pinterest.com/socket?tid=1'].map((url, i) =>
+      chromiumEntry(url, { time: T0 + 50 + i }),
+    );
+    writeHarFile(opts.file, [session[0]!, ...odd, ...session.slice(1)]);
+    const summary = await importHar(opts);
+    expect(summary).toMatchObject({ entries: 8, skipped: 3, pinterest: 3, added: 3, other: 2 });
+    expect(read().rows).toHaveLength(3);
+  });
+
   test('Pinterest entries are classified and recorded as the proxy would; the rest count as visits', async () => {
     writeHarFile(opts.file, shopSession());
     const summary = await importHar(opts);

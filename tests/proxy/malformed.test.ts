@@ -52,10 +52,11 @@ async function overTls(bytes: string | string[]): Promise<Reply> {
   return new Promise((resolve) => {
     let sent = 0;
     const s = tls.connect({ socket, servername: 'ct.pinterest.com', ca: proxy.caPem }, async () => {
+      // Each later part goes once the proxy answered the one before (a response began).
       for (const part of Array.isArray(bytes) ? bytes : [bytes]) {
         s.write(part);
         sent = Date.now();
-        await new Promise((r) => setTimeout(r, 50));
+        if (Array.isArray(bytes)) await new Promise((r) => s.once('data', r));
       }
     });
     collect(s, resolve, () => sent);

@@ -1,10 +1,14 @@
 /**
  * Load: 200 concurrent keep-alive clients through MITM and 200 through blind tunnels for 60 s
- * (STRESS_SECONDS) against loopback upstreams, with the real binary in its own process. No errors,
- * every MITM'd request recorded exactly once, RSS under 300 MB, file descriptors back to where they
- * started once the clients are gone.
+ * (STRESS_SECONDS) against loopback upstreams, with the real binary in its own process; beside
+ * them, 2,000 half-open CONNECTs (the 200 read, then a close without TLS) and requests to 5,000
+ * distinct Pinterest host names (one TLS context each, the cache bounded). No errors, every MITM'd
+ * request recorded exactly once, RSS under 300 MB, file descriptors back to where they started
+ * within 5 s of the load ending.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
+import tls from 'node:tls';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +21,8 @@ import { requireBuild, CLI } from '../helpers/cli.js';
 
 const SECONDS = Number(process.env.STRESS_SECONDS ?? 60);
 const CLIENTS = 200;
+const HALF_OPEN = 2000;
+const HOST_NAMES = 5000;
 const CHILD = fileURLToPath(new URL('../../dist/bench/child.js', import.meta.url));
 const children: ChildProcess[] = [];
 const root = mkdtempSync(join(tmpdir(), 'pinaudit-stress-'));
@@ -43,7 +49,38 @@ function start(args: string[], ready: RegExp): Promise<{ child: ChildProcess; m:
 const rssMb = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 const fds = (pid: number): number => readdirSync(`/proc/${pid}/fd`).length;
 
-test(`${CLIENTS} MITM + ${CLIENTS} tunnel keep-alive clients for ${SECONDS} s`, async () => {
+/** CONNECT, read the 200, close without a TLS byte. Resolves true when the 200 came. */
+function halfOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = http.request({ host: '127.0.0.1', port, method: 'CONNECT', path: 'ct.pinterest.com:443' });
+    req.once('connect', (res, socket) => {
+      socket.end();
+      resolve(res.statusCode === 200);
+    });
+    req.once('error', () => resolve(false));
+    req.end();
+  });
+}
+
+/** One request to `host` on a connection of its own (so each name costs a TLS context). */
+function oneRequest(port: number, host: string, ca: string): Promise<number> {
+  return new Promise((resolve) => {
+    const req = http.request({ host: '127.0.0.1', port, method: 'CONNECT', path: `${host}:443` });
+    req.once('connect', (_res, socket) => {
+      const s = tls.connect({ socket, servername: host, ca }, () => {
+        s.write(`GET /v3/?tid=2612345678901&event=pagevisit HTTP/1.1\r\nHost: ${host}\r\nReferer: https://shop.example/p\r\nConnection: close\r\n\r\n`);
+      });
+      let text = '';
+      s.on('data', (d: Buffer) => (text += d.toString('latin1')));
+      s.once('error', () => resolve(0));
+      s.once('close', () => resolve(Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0)));
+    });
+    req.once('error', () => resolve(0));
+    req.end();
+  });
+}
+
+test(`${CLIENTS} MITM + ${CLIENTS} tunnel keep-alive clients for ${SECONDS} s, ${HALF_OPEN} half-open CONNECTs, ${HOST_NAMES} host names`, async () => {
   requireBuild();
   const pki = makeTestPki();
   const tlsFiles = pki.server(['*.pinterest.com', 'other.test']);
@@ -92,22 +129,55 @@ test(`${CLIENTS} MITM + ${CLIENTS} tunnel keep-alive clients for ${SECONDS} s`, 
       }
     }
   };
-  await Promise.all([...Array.from({ length: CLIENTS }, () => loop('mitm')), ...Array.from({ length: CLIENTS }, () => loop('tunnel'))]);
+  const extra = { halfOpen: 0, names: 0 };
+  // Spread over the load: 20 workers each for the half-open CONNECTs and the distinct names.
+  let halfOpenSeq = 0;
+  const halfOpenWorker = async (): Promise<void> => {
+    while (halfOpenSeq < HALF_OPEN) {
+      halfOpenSeq++;
+      if (await halfOpen(port)) extra.halfOpen++;
+      else {
+        counts.errors++;
+        errors.set('half-open', (errors.get('half-open') ?? 0) + 1);
+      }
+    }
+  };
+  let nameSeq = 0;
+  const nameWorker = async (): Promise<void> => {
+    while (nameSeq < HOST_NAMES) {
+      const host = `r${nameSeq++}-${Math.random().toString(36).slice(2, 8)}.pinterest.com`;
+      const status = await oneRequest(port, host, ca);
+      if (status === 200) extra.names++;
+      else {
+        counts.errors++;
+        errors.set(`name ${status}`, (errors.get(`name ${status}`) ?? 0) + 1);
+      }
+    }
+  };
+  await Promise.all([
+    ...Array.from({ length: CLIENTS }, () => loop('mitm')),
+    ...Array.from({ length: CLIENTS }, () => loop('tunnel')),
+    ...Array.from({ length: 20 }, halfOpenWorker),
+    ...Array.from({ length: 20 }, nameWorker),
+  ]);
   clearInterval(sampler);
   await mitm.close();
   await tunnel.close();
+  const loadEnded = Date.now();
 
-  // Client sockets close at once; idle upstream sockets after the 3 s idle timeout.
+  // Client sockets close at once; idle upstream sockets after the 3 s idle timeout: all within 5 s.
   let fdsAfter = fds(pid);
-  for (let i = 0; i < 40 && fdsAfter > fdsBefore; i++) {
-    await new Promise((r) => setTimeout(r, 250));
+  while (fdsAfter > fdsBefore && Date.now() - loadEnded < 5000) {
+    await new Promise((r) => setTimeout(r, 100));
     fdsAfter = fds(pid);
   }
+  const fdsBackAfterMs = Date.now() - loadEnded;
 
   pa.child.kill('SIGTERM');
   await new Promise<void>((r) => pa.child.once('exit', () => r()));
   const db = openRawConnection(join(root, 'data', 'pinaudit.db'));
   const rows = db.prepare("SELECT count(*) AS n, count(DISTINCT flow_id) AS flows FROM requests WHERE host = 'ct.pinterest.com'").get() as { n: number; flows: number };
+  const nameRows = db.prepare("SELECT count(*) AS n FROM requests WHERE host GLOB 'r*-*.pinterest.com'").get() as { n: number };
   db.close();
   pki.cleanup();
 
@@ -117,15 +187,21 @@ test(`${CLIENTS} MITM + ${CLIENTS} tunnel keep-alive clients for ${SECONDS} s`, 
     tunnelRequests: counts.tunnel,
     errors: counts.errors,
     errorKinds: Object.fromEntries(errors),
-    rowsRecorded: rows.n,
-    findingsLost: counts.mitm - rows.n,
+    halfOpenConnects: extra.halfOpen,
+    distinctHostNames: extra.names,
+    rowsRecorded: rows.n + nameRows.n,
+    findingsLost: counts.mitm + extra.names - (rows.n + nameRows.n),
     peakRssMb: Math.round(peakRss),
     fdsBefore,
     fdsAfter,
+    fdsBackAfterMs,
   };
   console.log(`stress report ${JSON.stringify(report)}`);
   expect(counts.errors).toBe(0);
+  expect(extra.halfOpen).toBe(HALF_OPEN);
+  expect(extra.names).toBe(HOST_NAMES);
   expect(rows.n).toBe(counts.mitm);
+  expect(nameRows.n).toBe(extra.names);
   expect(rows.flows).toBe(rows.n);
   expect(peakRss).toBeLessThan(300);
   expect(fdsAfter).toBeLessThanOrEqual(fdsBefore);
