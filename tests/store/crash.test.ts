@@ -68,6 +68,9 @@ test('after SIGKILL mid-load the database is intact and only the last flush wind
     }
   });
   const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+  // 1.5 s of load once the child is writing (starting it can take seconds on a loaded machine).
+  const started = Date.now();
+  while (last === null && Date.now() - started < 15_000) await new Promise((r) => setTimeout(r, 20));
   await new Promise((r) => setTimeout(r, 1500));
   child.kill('SIGKILL');
   expect(await exited).toBe('SIGKILL');
