@@ -33,6 +33,9 @@ export const ERROR_CODES = {
   TOKEN_REQUIRED: { exit: 1, status: 403 },
   NOT_FOUND: { exit: 1, status: 404 },
   CHART_MISSING: { exit: 1, status: 500 },
+  // The fleet database (PostgreSQL)
+  FLEET_UNREACHABLE: { exit: 1, status: 503 },
+  FLEET_QUERY: { exit: 1, status: 500 },
   INTERNAL: { exit: 1, status: 500 },
 } as const satisfies Record<string, { exit: 0 | 1 | 2; status: number }>;
 

@@ -78,7 +78,8 @@ export function loadMigrations(dir: string): Migration[] {
   return migrations;
 }
 
-interface AppliedRow {
+/** A migration a database records as applied. */
+export interface AppliedRow {
   id: number;
   name: string;
   checksum: string;
@@ -98,10 +99,8 @@ export function migrate(db: Database, options: { dir?: string | undefined; apply
       id INTEGER PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
   }
   const applied = readApplied(db);
-  verify(applied, files);
-  const done = new Set(applied.map((m) => m.id));
+  const pending = pendingMigrations(applied, files);
   const report: MigrationReport = { applied: [], current: applied.map((m) => m.name) };
-  const pending = files.filter((f) => !done.has(f.id));
   if (!apply) {
     if (pending.length > 0) {
       throw new StoreError(
@@ -140,21 +139,30 @@ function readApplied(db: Database): AppliedRow[] {
   return db.prepare('SELECT id, name, checksum FROM schema_migrations ORDER BY id').all() as AppliedRow[];
 }
 
-function verify(applied: readonly AppliedRow[], files: readonly Migration[]): void {
+/**
+ * The files not yet applied, in order, after checking what the database records against them
+ * (StoreError `DB_NEWER` / `DB_CHANGED`). Shared by every engine's runner: SQLite here, PostgreSQL
+ * in src/fleet/migrate.ts.
+ */
+export function pendingMigrations(
+  applied: readonly AppliedRow[],
+  files: readonly Migration[],
+  where = { database: 'the database', elsewhere: 'choose another --data-dir' },
+): Migration[] {
   const byId = new Map(files.map((f) => [f.id, f]));
   for (const row of applied) {
     const file = byId.get(row.id);
     if (!file) {
       throw new StoreError(
         'DB_NEWER',
-        `the database was upgraded by a newer pinaudit (it has migration ${row.name}, unknown here). ` +
-          'Update pinaudit, or choose another --data-dir.',
+        `${where.database} was upgraded by a newer pinaudit (it has migration ${row.name}, unknown here). ` +
+          `Update pinaudit, or ${where.elsewhere}.`,
       );
     }
     if (file.checksum !== row.checksum) {
       throw new StoreError(
         'DB_CHANGED',
-        `migration ${file.name} changed after it was applied to this database (checksum mismatch). ` +
+        `migration ${file.name} changed after it was applied to ${where.database} (checksum mismatch). ` +
           'Migrations are forward-only: restore the file, or add a new numbered migration instead.',
       );
     }
@@ -169,4 +177,5 @@ function verify(applied: readonly AppliedRow[], files: readonly Migration[]): vo
         'migrations are applied in order and never inserted behind applied ones.',
     );
   }
+  return files.filter((f) => !done.has(f.id));
 }
