@@ -17,11 +17,15 @@ import { createStore, recordStage, type Store } from './store/writer.js';
 import { openQueries } from './store/queries.js';
 import { buildDashboard, LiveFeed, liveStage } from './web/index.js';
 import { join } from 'node:path';
+import { instanceName } from './fleet/instance.js';
+import { startShipper, type Shipper } from './fleet/shipper.js';
 
 export interface RunningApp {
   readonly proxy: RunningProxy;
   readonly ca: CaSummary;
   readonly store: Store;
+  /** Ships recorded rows to the fleet database (`--ship-to`), or null. */
+  readonly shipper: Shipper | null;
   /** Where the dashboard answers (`http://127.0.0.1:8081`). */
   readonly dashboardUrl: string;
   /** Stops accepting, ends open sockets, flushes storage; resolves within `capMs`. */
@@ -151,11 +155,17 @@ async function startWithin(config: Config, log: Logger, options: AppOptions, aut
   const proxyUrl = `http://${config.listenHost}:${proxy.port}`;
   lock.announce(proxyUrl, dashboardUrl);
   const stopHealthWatch = watchStoreHealth(store, log);
+  // The local store stays the record; the shipper only reads it, so a fleet database that is down
+  // or refuses the shipment never stops the proxy.
+  const shipper = config.shipTo && config.record
+    ? startShipper({ dbPath: databasePath(config), target: config.shipTo, name: instanceName(config.instanceName), log })
+    : null;
 
   return {
     proxy,
     ca: authority.summary,
     store,
+    shipper,
     dashboardUrl,
     close: async (capMs = 2500) => {
       stopHealthWatch();
@@ -169,6 +179,8 @@ async function startWithin(config: Config, log: Logger, options: AppOptions, aut
       if (health.pending > 0 || health.dropped > 0) {
         log.error({ pending: health.pending, dropped: health.dropped }, 'some findings could not be written');
       }
+      // Last: what the final flush wrote goes now if the server answers quickly, else at next start.
+      await shipper?.close(400);
     },
   };
 }

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { isIP } from 'node:net';
 import { PinauditError, messageOf } from './errors.js';
+import { fleetTarget, type FleetTarget } from './fleet/target.js';
 import { isLoopbackName } from './loopback.js';
 import { parseResolverRules, type ResolverRule } from './proxy/resolver.js';
 import { BLOCK_MODES, type BlockMode } from './types.js';
@@ -37,11 +38,15 @@ export interface Config {
   readonly countTunnels: boolean | null;
   /** Record findings in the database (off: audit and block without keeping history). */
   readonly record: boolean;
+  /** The fleet database recorded rows are also shipped to; `null` ships nowhere. */
+  readonly shipTo: FleetTarget | null;
+  /** This instance's name in the fleet; empty means the host name. */
+  readonly instanceName: string;
 }
 
 export { BLOCK_MODES, type BlockMode };
 
-type Kind = 'port' | 'host' | 'path' | 'bool' | 'ms' | 'level' | 'rules' | 'file' | 'mode?' | 'days?' | 'bool?';
+type Kind = 'port' | 'host' | 'path' | 'bool' | 'ms' | 'level' | 'rules' | 'file' | 'mode?' | 'days?' | 'bool?' | 'fleet' | 'name';
 
 export interface OptionSpec {
   flag: string;
@@ -68,6 +73,8 @@ export const OPTIONS: readonly OptionSpec[] = [
   { flag: 'retention-days', key: 'retentionDays', kind: 'days?', default: '', help: 'days raw requests are kept, 0 for ever; kept in the database (first 90)' },
   { flag: 'count-tunnels', key: 'countTunnels', kind: 'bool?', default: '', help: 'count visited sites per day, for "N of M sites leaked"; kept in the database (first on)' },
   { flag: 'record', key: 'record', kind: 'bool', default: 'true', help: 'record findings in the database; false audits and blocks without keeping history' },
+  { flag: 'ship-to', key: 'shipTo', kind: 'fleet', default: '', help: 'also ship recorded rows to this fleet database, postgres://…; credentials from the URL or PG* variables' },
+  { flag: 'instance-name', key: 'instanceName', kind: 'name', default: '', help: "this instance's name in the fleet; none means the host name" },
 ];
 
 export function envName(flag: string): string {
@@ -119,6 +126,15 @@ function convert(spec: OptionSpec, raw: string, cwd: string): unknown {
       return raw;
     case 'rules':
       return parseResolverRules(raw);
+    case 'fleet':
+      // Parsed (with the PG* variables) in loadConfig; checked here so a bad URL fails as CONFIG.
+      if (raw === '') return null;
+      fleetTarget(raw, {}, spec.flag);
+      return raw;
+    case 'name':
+      // eslint-disable-next-line no-control-regex
+      if (raw.length > 100 || /[\x00-\x1f\x7f]/.test(raw)) bad(spec.flag, raw, 'is not a name (at most 100 printable characters)');
+      return raw.trim();
     case 'file': {
       if (raw === '') return null;
       const path = resolve(cwd, raw);
@@ -153,6 +169,7 @@ export function loadConfig(
       fromFlag === undefined ? (env[envName(spec.flag)] ?? spec.default) : fromFlag === true ? 'true' : String(fromFlag);
     out[spec.key] = convert(spec, raw, cwd);
     if (spec.kind === 'rules') out.hostResolverRulesText = raw;
+    if (spec.kind === 'fleet' && typeof out[spec.key] === 'string') out[spec.key] = fleetTarget(raw, env, spec.flag);
   }
   const config = out as unknown as Config;
   if ('listenHost' in out && !isLoopbackName(config.listenHost) && !config.allowLan) {

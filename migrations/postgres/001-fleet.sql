@@ -73,6 +73,7 @@ CREATE TABLE requests (
 );
 CREATE INDEX requests_time ON requests (time);
 CREATE INDEX requests_site_time ON requests (page_site, time);
+CREATE INDEX requests_page ON requests (instance_id, page_id);
 
 CREATE TABLE identifiers (
   instance_id TEXT NOT NULL REFERENCES instance (id),
@@ -92,6 +93,7 @@ CREATE TABLE request_identifiers (
   source        TEXT NOT NULL,
   PRIMARY KEY (instance_id, request_id, identifier_id, source)
 );
+CREATE INDEX request_identifiers_identifier ON request_identifiers (instance_id, identifier_id);
 
 CREATE TABLE purchase_items (
   instance_id TEXT NOT NULL REFERENCES instance (id),

@@ -82,7 +82,7 @@ const COMMON: OptionTable = {
 /** The value placeholder in help, per kind of configuration option. */
 const PLACEHOLDER: Readonly<Record<OptionSpec['kind'], string>> = {
   port: 'PORT', host: 'HOST', path: 'DIR', bool: '', ms: 'MS', level: 'LEVEL', rules: 'RULES', file: 'FILE',
-  'mode?': 'MODE', 'days?': 'DAYS', 'bool?': '',
+  'mode?': 'MODE', 'days?': 'DAYS', 'bool?': '', 'fleet': 'URL', name: 'NAME',
 };
 
 function specOf(key: ConfigKey): OptionSpec {

@@ -2,6 +2,7 @@
 import { caCommand } from './ca.js';
 import type { AnyCommand } from './command.js';
 import { exportCommand } from './export.js';
+import { fleetCommand } from './fleet.js';
 import { importCommand } from './import.js';
 import { inspectCommand } from './inspect.js';
 import { pacCommand } from './pac.js';
@@ -18,6 +19,7 @@ export const COMMANDS: readonly AnyCommand[] = [
   importCommand,
   exportCommand,
   reportCommand,
+  fleetCommand,
 ];
 
 export { commandHelp, runCommand, type AnyCommand, type Command, type CommandContext, type Io } from './command.js';

@@ -3,19 +3,26 @@
  * runs). Every configuration option (config.ts) is a flag and an environment variable.
  */
 import { startApp } from '../app.js';
+import { instanceName } from '../fleet/instance.js';
 import { OPTIONS, type Config } from '../config.js';
 import { messageOf } from '../errors.js';
 import { createLogger, routeConsole } from '../log.js';
 import type { Command, ConfigKey } from './command.js';
 
 /** The banner printed once the proxy listens. */
-function banner(proxyUrl: string, dashboardUrl: string, ca: { certPath: string; fingerprint: string; created: boolean }): string {
+function banner(
+  proxyUrl: string,
+  dashboardUrl: string,
+  ca: { certPath: string; fingerprint: string; created: boolean },
+  fleet: string | null,
+): string {
   return [
     'pinaudit is running',
     `  proxy     ${proxyUrl}`,
     `  dashboard ${dashboardUrl}`,
     `  CA        ${ca.certPath}${ca.created ? ' (new)' : ''}`,
     `  SHA-256   ${ca.fingerprint}`,
+    ...(fleet === null ? [] : [`  fleet     ${fleet}`]),
     '',
     `Point your browser at the proxy (HTTP and HTTPS): for example`,
     `  chromium --proxy-server=${proxyUrl}`,
@@ -48,7 +55,8 @@ export const startCommand: Command<Record<string, never>, ConfigKey> = {
       log.error({ err: messageOf(err) }, 'unexpected error; pinaudit carries on');
     });
     const app = await startApp(config, log);
-    io.stdout(banner(`http://${app.proxy.host}:${app.proxy.port}`, app.dashboardUrl, app.ca));
+    const fleet = app.shipper && config.shipTo ? `${config.shipTo.label}, instance ${instanceName(config.instanceName)} (${app.shipper.instanceId})` : null;
+    io.stdout(banner(`http://${app.proxy.host}:${app.proxy.port}`, app.dashboardUrl, app.ca, fleet));
     log.info({ port: app.proxy.port }, 'proxy listening');
     await new Promise<void>((resolve) => {
       const stop = (signal: NodeJS.Signals): void => {

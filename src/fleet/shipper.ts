@@ -78,6 +78,7 @@ export function startShipper(options: ShipperOptions): Shipper {
       await migrateFleet(db);
       const locked = await db.query<{ locked: boolean }>(SHIP_LOCK_SQL, [id]);
       if (locked[0]?.locked !== true) throw new Error(`another process already ships instance ${id} (same data directory)`);
+      await registerInstance(db, id, options.name);
       remote = { db, columns: await sharedColumns(db, local) };
       return remote;
     } catch (err: unknown) {
@@ -165,11 +166,7 @@ async function send(db: FleetDb, columns: Columns, batch: LocalBatch, id: string
     for (const s of insertStatements(table, columns.get(table) ?? [], rows, id, conflict)) await db.query(s.sql, s.params);
   };
   await db.transaction(async () => {
-    const now = Date.now();
-    await db.query(
-      'INSERT INTO instance (id, name, first_seen, last_seen) VALUES ($1, $2, $3, $3) ON CONFLICT (id) DO UPDATE SET name = excluded.name, last_seen = excluded.last_seen',
-      [id, name, now],
-    );
+    await registerInstance(db, id, name);
     for (const ref of REFERENCED) await run(ref.table, batch.related.get(ref.table) ?? [], { kind: 'seen', key: ['id'] });
     await run('requests', batch.requests, { kind: 'keep' });
     for (const child of REQUEST_CHILDREN) await run(child.table, batch.related.get(child.table) ?? [], { kind: 'keep' });
@@ -177,6 +174,14 @@ async function send(db: FleetDb, columns: Columns, batch: LocalBatch, id: string
     for (const t of ROLLUPS) await run(t.table, batch.rollups.get(t.table) ?? [], { kind: 'overwrite', key: t.key });
     await run(TUNNELS.table, batch.tunnels, { kind: 'overwrite', key: TUNNELS.key });
   });
+}
+
+/** Records the instance (its name may have changed) and when it last shipped. */
+async function registerInstance(db: FleetDb, id: string, name: string): Promise<void> {
+  await db.query(
+    'INSERT INTO instance (id, name, first_seen, last_seen) VALUES ($1, $2, $3, $3) ON CONFLICT (id) DO UPDATE SET name = excluded.name, last_seen = excluded.last_seen',
+    [id, name, Date.now()],
+  );
 }
 
 /** Per shipped table, the columns both the local store and the fleet database have. */
