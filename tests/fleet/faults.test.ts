@@ -3,7 +3,7 @@ import { connectFleet, fleetTarget } from '../../src/fleet/pg.js';
 import { startShipper } from '../../src/fleet/shipper.js';
 import { openDatabase } from '../../src/store/db.js';
 import { flowFor } from '../helpers/findings.js';
-import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { startPostgres, type TestPostgres } from '../../bench/postgres.js';
 import { capturedLogger, fleetTotals, localInstance, localTotals } from './fleet-helpers.js';
 
 let pg: TestPostgres;

@@ -6,7 +6,7 @@ import { fleetMigrationsDir, migrateFleet } from '../../src/fleet/migrate.js';
 import { connectFleet, fleetTarget, type FleetDb } from '../../src/fleet/pg.js';
 import { loadMigrations } from '../../src/store/migrate.js';
 import { StoreError } from '../../src/store/errors.js';
-import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { startPostgres, type TestPostgres } from '../../bench/postgres.js';
 
 let pg: TestPostgres;
 const dir = mkdtempSync(join(tmpdir(), 'pinaudit-fleet-migrate-'));

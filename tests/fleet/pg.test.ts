@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { PinauditError } from '../../src/errors.js';
 import { connectFleet, fleetTarget } from '../../src/fleet/pg.js';
-import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { startPostgres, type TestPostgres } from '../../bench/postgres.js';
 
 let pg: TestPostgres;
 beforeAll(async () => {

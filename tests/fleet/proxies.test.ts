@@ -10,7 +10,7 @@ import { makeTestPki, type TestPki } from '../../bench/test-pki.js';
 import { databasePath } from '../../src/app.js';
 import { connectFleet, fleetTarget } from '../../src/fleet/pg.js';
 import { startTestProxy, type TestProxy } from '../helpers/proxy.js';
-import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { startPostgres, type TestPostgres } from '../../bench/postgres.js';
 import { startHttpsUpstream, type Upstream } from '../helpers/upstream.js';
 import { fleetTotals, localTotals, sum } from './fleet-helpers.js';
 

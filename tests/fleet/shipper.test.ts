@@ -5,7 +5,7 @@ import type { Flow } from '../../src/pipeline.js';
 import { openDatabase, openRawConnection } from '../../src/store/db.js';
 import { prune } from '../../src/store/retention.js';
 import { flowFor } from '../helpers/findings.js';
-import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { startPostgres, type TestPostgres } from '../../bench/postgres.js';
 import { seed } from '../web/seed.js';
 import { capturedLogger, fleetTotals, localInstance, localTotals, sum, type LocalInstance } from './fleet-helpers.js';
 

@@ -1,5 +1,5 @@
 /**
- * A real PostgreSQL server for tests: `initdb` into a temporary folder and `pg_ctl start` on a free
+ * A real PostgreSQL server for tests and benchmarks: `initdb` into a temporary folder and `pg_ctl start` on a free
  * loopback port, with password (SCRAM) authentication over TCP so that tests see credentials travel
  * the way they do in a fleet. Run as root, the server runs as the `postgres` user (PostgreSQL refuses
  * root). The server is stopped and its folder removed when the test process exits, whatever happens;
