@@ -122,10 +122,10 @@ function timeQueries(q: Queries, now: number): Record<string, number> {
   return out;
 }
 
-const OK = { outcome: 'response' as const, status: 200, bytes: 43, error_kind: null, error_message: null, completed_at: 0 };
+export const OK = { outcome: 'response' as const, status: 200, bytes: 43, error_kind: null, error_message: null, completed_at: 0 };
 
 /** Blocking was off for two months, then `trackers`. */
-function modeAt(time: number, now: number): string {
+export function modeAt(time: number, now: number): string {
   return time < now - 30 * DAY ? 'off' : 'trackers';
 }
 
@@ -137,7 +137,7 @@ const PAGE_VIEW: Category[] = ['tag-script', 'tag', 'tag', 'content', 'content',
  * are on 200 habitual sites (skewed), 10% on a tail of 3000, 5% of all are the user's own use of
  * Pinterest. Habitual sites have up to 500 distinct pages; tail pages are unique.
  */
-function syntheticFlow(i: number, time: number, rng: () => number): Flow {
+export function syntheticFlow(i: number, time: number, rng: () => number): Flow {
   const view = Math.floor(i / PAGE_VIEW.length);
   const v = mulberry32(view + 1);
   const firstParty = v() < 0.05;
@@ -194,7 +194,7 @@ function seedTunnels(db: ReturnType<typeof openDatabase>['db'], start: number, r
 }
 
 /** A small seeded PRNG so runs are comparable. */
-function mulberry32(seed: number): () => number {
+export function mulberry32(seed: number): () => number {
   let a = seed;
   return () => {
     a = (a + 0x6d2b79f5) | 0;
