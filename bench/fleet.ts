@@ -28,10 +28,10 @@ const DAY = 86_400_000;
 
 /** The same text on both engines (`?` becomes `$n` for PostgreSQL). */
 const QUERIES: Array<[string, string, (now: number) => unknown[]]> = [
-  ['totals 90d (daily_totals)', 'SELECT sum(requests) AS r, sum(leaks) AS l, sum(ids_prevented) AS p FROM daily_totals WHERE day >= ?', (now) => [dayKey(now - 90 * DAY)]],
-  ['top sites 30d (site_days)', 'SELECT site, sum(leaks) AS l FROM site_days WHERE day >= ? GROUP BY site ORDER BY l DESC, site LIMIT 20', (now) => [dayKey(now - 30 * DAY)]],
+  ['totals 90d (daily_totals)', 'SELECT sum(requests) AS r, sum(attempted) AS a, sum(reached) AS re, sum(ids_prevented) AS p FROM daily_totals WHERE day >= ?', (now) => [dayKey(now - 90 * DAY)]],
+  ['top sites 30d (site_days)', 'SELECT site, sum(reached) AS re FROM site_days WHERE day >= ? GROUP BY site ORDER BY re DESC, site LIMIT 20', (now) => [dayKey(now - 30 * DAY)]],
   ['timeline hour 7d (hourly_totals)', 'SELECT hour, sum(requests) AS r FROM hourly_totals WHERE hour >= ? GROUP BY hour ORDER BY hour', (now) => [now - 7 * DAY]],
-  ['site detail (site_detail_days)', 'SELECT tag_id, tag_event, sum(requests) AS r, sum(leaks) AS l FROM site_detail_days WHERE site = ? GROUP BY tag_id, tag_event ORDER BY r DESC', () => ['site3.example']],
+  ['site detail (site_detail_days)', 'SELECT tag_id, tag_event, sum(requests) AS r, sum(reached) AS re FROM site_detail_days WHERE site = ? GROUP BY tag_id, tag_event ORDER BY r DESC', () => ['site3.example']],
   ['latest 50 requests (raw)', 'SELECT id, time, page_site, category, decision FROM requests ORDER BY time DESC LIMIT 50', () => []],
   ['requests of one site 7d (raw)', 'SELECT count(*) AS n FROM requests WHERE page_site = ? AND time >= ?', (now) => ['site3.example', now - 7 * DAY]],
   ['requests per category 24h (raw)', 'SELECT category, count(*) AS n FROM requests WHERE time >= ? GROUP BY category ORDER BY category', (now) => [now - DAY]],

@@ -69,6 +69,13 @@ CREATE TABLE requests (
   error_kind        TEXT,
   error_message     TEXT,
   completed_at      BIGINT,
+  -- What was attempted and what reached Pinterest (src/store/rollups.ts leakFacts).
+  ids_attempted        BIGINT NOT NULL DEFAULT 0,
+  attempted            BIGINT NOT NULL DEFAULT 0,
+  reached              BIGINT NOT NULL DEFAULT 0,
+  page_reached         BIGINT NOT NULL DEFAULT 0,
+  logged_in_reached    BIGINT NOT NULL DEFAULT 0,
+  hashed_email_reached BIGINT NOT NULL DEFAULT 0,
   PRIMARY KEY (instance_id, id)
 );
 CREATE INDEX requests_time ON requests (time);
@@ -91,6 +98,7 @@ CREATE TABLE request_identifiers (
   request_id    BIGINT NOT NULL,
   identifier_id BIGINT NOT NULL,
   source        TEXT NOT NULL,
+  prevented     BIGINT NOT NULL DEFAULT 0,
   PRIMARY KEY (instance_id, request_id, identifier_id, source)
 );
 CREATE INDEX request_identifiers_identifier ON request_identifiers (instance_id, identifier_id);
@@ -128,6 +136,7 @@ CREATE TABLE identifier_days (
   page_site     TEXT NOT NULL,
   day           TEXT NOT NULL,
   requests      BIGINT NOT NULL,
+  reached       BIGINT NOT NULL DEFAULT 0,
   PRIMARY KEY (instance_id, identifier_id, page_site, day)
 );
 CREATE INDEX identifier_days_day ON identifier_days (day);
@@ -137,6 +146,7 @@ CREATE TABLE page_days (
   page_id     BIGINT NOT NULL,
   day         TEXT NOT NULL,
   requests    BIGINT NOT NULL,
+  reached     BIGINT NOT NULL DEFAULT 0,
   PRIMARY KEY (instance_id, page_id, day)
 );
 CREATE INDEX page_days_day ON page_days (day);
@@ -148,17 +158,23 @@ CREATE TABLE daily_rollup (
   category        TEXT NOT NULL,
   decision        TEXT NOT NULL,
   mode            TEXT NOT NULL,
-  requests        BIGINT NOT NULL DEFAULT 0,
-  third_party     BIGINT NOT NULL DEFAULT 0,
-  leaks           BIGINT NOT NULL DEFAULT 0,
-  full_url        BIGINT NOT NULL DEFAULT 0,
-  origin_only     BIGINT NOT NULL DEFAULT 0,
-  logged_in       BIGINT NOT NULL DEFAULT 0,
-  hashed_emails   BIGINT NOT NULL DEFAULT 0,
-  ids_prevented   BIGINT NOT NULL DEFAULT 0,
-  pages_prevented BIGINT NOT NULL DEFAULT 0,
-  first_time      BIGINT NOT NULL,
-  last_time       BIGINT NOT NULL,
+  requests              BIGINT NOT NULL DEFAULT 0,
+  third_party           BIGINT NOT NULL DEFAULT 0,
+  attempted             BIGINT NOT NULL DEFAULT 0,
+  reached               BIGINT NOT NULL DEFAULT 0,
+  full_url              BIGINT NOT NULL DEFAULT 0,
+  full_url_reached      BIGINT NOT NULL DEFAULT 0,
+  origin_only           BIGINT NOT NULL DEFAULT 0,
+  origin_reached        BIGINT NOT NULL DEFAULT 0,
+  logged_in             BIGINT NOT NULL DEFAULT 0,
+  logged_in_reached     BIGINT NOT NULL DEFAULT 0,
+  hashed_emails         BIGINT NOT NULL DEFAULT 0,
+  hashed_emails_reached BIGINT NOT NULL DEFAULT 0,
+  ids_attempted         BIGINT NOT NULL DEFAULT 0,
+  ids_prevented         BIGINT NOT NULL DEFAULT 0,
+  pages_prevented       BIGINT NOT NULL DEFAULT 0,
+  first_time            BIGINT NOT NULL,
+  last_time             BIGINT NOT NULL,
   PRIMARY KEY (instance_id, day, page_site, category, decision, mode)
 );
 CREATE INDEX daily_rollup_day ON daily_rollup (day);
@@ -169,17 +185,23 @@ CREATE TABLE daily_totals (
   category        TEXT NOT NULL,
   decision        TEXT NOT NULL,
   mode            TEXT NOT NULL,
-  requests        BIGINT NOT NULL DEFAULT 0,
-  third_party     BIGINT NOT NULL DEFAULT 0,
-  leaks           BIGINT NOT NULL DEFAULT 0,
-  full_url        BIGINT NOT NULL DEFAULT 0,
-  origin_only     BIGINT NOT NULL DEFAULT 0,
-  logged_in       BIGINT NOT NULL DEFAULT 0,
-  hashed_emails   BIGINT NOT NULL DEFAULT 0,
-  ids_prevented   BIGINT NOT NULL DEFAULT 0,
-  pages_prevented BIGINT NOT NULL DEFAULT 0,
-  first_time      BIGINT NOT NULL,
-  last_time       BIGINT NOT NULL,
+  requests              BIGINT NOT NULL DEFAULT 0,
+  third_party           BIGINT NOT NULL DEFAULT 0,
+  attempted             BIGINT NOT NULL DEFAULT 0,
+  reached               BIGINT NOT NULL DEFAULT 0,
+  full_url              BIGINT NOT NULL DEFAULT 0,
+  full_url_reached      BIGINT NOT NULL DEFAULT 0,
+  origin_only           BIGINT NOT NULL DEFAULT 0,
+  origin_reached        BIGINT NOT NULL DEFAULT 0,
+  logged_in             BIGINT NOT NULL DEFAULT 0,
+  logged_in_reached     BIGINT NOT NULL DEFAULT 0,
+  hashed_emails         BIGINT NOT NULL DEFAULT 0,
+  hashed_emails_reached BIGINT NOT NULL DEFAULT 0,
+  ids_attempted         BIGINT NOT NULL DEFAULT 0,
+  ids_prevented         BIGINT NOT NULL DEFAULT 0,
+  pages_prevented       BIGINT NOT NULL DEFAULT 0,
+  first_time            BIGINT NOT NULL,
+  last_time             BIGINT NOT NULL,
   PRIMARY KEY (instance_id, day, category, decision, mode)
 );
 CREATE INDEX daily_totals_day ON daily_totals (day);
@@ -188,13 +210,15 @@ CREATE TABLE site_days (
   instance_id TEXT NOT NULL REFERENCES instance (id),
   day         TEXT NOT NULL,
   site        TEXT NOT NULL,
-  requests    BIGINT NOT NULL DEFAULT 0,
-  third_party BIGINT NOT NULL DEFAULT 0,
-  leaks       BIGINT NOT NULL DEFAULT 0,
-  full_url    BIGINT NOT NULL DEFAULT 0,
-  blocked     BIGINT NOT NULL DEFAULT 0,
-  stripped    BIGINT NOT NULL DEFAULT 0,
-  last_time   BIGINT NOT NULL,
+  requests         BIGINT NOT NULL DEFAULT 0,
+  third_party      BIGINT NOT NULL DEFAULT 0,
+  attempted        BIGINT NOT NULL DEFAULT 0,
+  reached          BIGINT NOT NULL DEFAULT 0,
+  full_url         BIGINT NOT NULL DEFAULT 0,
+  full_url_reached BIGINT NOT NULL DEFAULT 0,
+  blocked          BIGINT NOT NULL DEFAULT 0,
+  stripped         BIGINT NOT NULL DEFAULT 0,
+  last_time        BIGINT NOT NULL,
   PRIMARY KEY (instance_id, day, site)
 );
 CREATE INDEX site_days_site ON site_days (site, day);
@@ -204,7 +228,8 @@ CREATE TABLE hourly_totals (
   hour        BIGINT NOT NULL,
   requests    BIGINT NOT NULL DEFAULT 0,
   third_party BIGINT NOT NULL DEFAULT 0,
-  leaks       BIGINT NOT NULL DEFAULT 0,
+  attempted   BIGINT NOT NULL DEFAULT 0,
+  reached     BIGINT NOT NULL DEFAULT 0,
   blocked     BIGINT NOT NULL DEFAULT 0,
   stripped    BIGINT NOT NULL DEFAULT 0,
   PRIMARY KEY (instance_id, hour)
@@ -219,7 +244,8 @@ CREATE TABLE site_detail_days (
   attributed_by TEXT NOT NULL,
   decision      TEXT NOT NULL,
   requests      BIGINT NOT NULL DEFAULT 0,
-  leaks         BIGINT NOT NULL DEFAULT 0,
+  attempted     BIGINT NOT NULL DEFAULT 0,
+  reached       BIGINT NOT NULL DEFAULT 0,
   PRIMARY KEY (instance_id, site, day, tag_id, tag_event, attributed_by, decision)
 );
 

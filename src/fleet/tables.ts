@@ -15,6 +15,8 @@
  * migration instead of failing the shipment.
  */
 
+import { ROLLUPS as STORE_ROLLUPS } from '../store/rollups.js';
+
 /** A roll-up table and the columns that select the rows a batch of requests touched. */
 export interface RollupTable {
   readonly table: string;
@@ -41,12 +43,13 @@ export const REFERENCED = [
   { table: 'identifiers', via: 'identifier_id' },
 ] as const;
 
+/** The store's roll-ups (src/store/rollups.ts, each defined once there) and the per-day tables of raw rows. */
 export const ROLLUPS: readonly RollupTable[] = [
-  { table: 'daily_rollup', key: ['day', 'page_site', 'category', 'decision', 'mode'], touched: 'day-site', siteColumn: 'page_site' },
-  { table: 'daily_totals', key: ['day', 'category', 'decision', 'mode'], touched: 'day' },
-  { table: 'site_days', key: ['day', 'site'], touched: 'day-site', siteColumn: 'site' },
-  { table: 'site_detail_days', key: ['site', 'day', 'tag_id', 'tag_event', 'attributed_by', 'decision'], touched: 'day-site', siteColumn: 'site' },
-  { table: 'hourly_totals', key: ['hour'], touched: 'hour' },
+  ...STORE_ROLLUPS.map((r): RollupTable => {
+    const key = r.key.map((k) => k.name);
+    const site = key.find((k) => k === 'page_site' || k === 'site');
+    return { table: r.table, key, touched: key.includes('hour') ? 'hour' : site ? 'day-site' : 'day', ...(site ? { siteColumn: site } : {}) };
+  }),
   { table: 'identifier_days', key: ['identifier_id', 'page_site', 'day'], touched: 'day-site', siteColumn: 'page_site' },
   { table: 'page_days', key: ['page_id', 'day'], touched: 'page-day' },
 ];

@@ -53,11 +53,14 @@ const TOTALS = `SELECT
   (SELECT count(*) FROM pages) AS pages,
   (SELECT count(*) FROM identifiers) AS identifiers,
   (SELECT coalesce(sum(requests), 0) FROM daily_rollup) AS rollup_requests,
-  (SELECT coalesce(sum(leaks), 0) FROM daily_rollup) AS rollup_leaks,
+  (SELECT coalesce(sum(attempted), 0) FROM daily_rollup) AS rollup_attempted,
+  (SELECT coalesce(sum(reached), 0) FROM daily_rollup) AS rollup_reached,
+  (SELECT coalesce(sum(ids_prevented), 0) FROM daily_totals) AS totals_ids_prevented,
   (SELECT coalesce(sum(requests), 0) FROM daily_totals) AS totals_requests,
-  (SELECT coalesce(sum(leaks), 0) FROM site_days) AS site_leaks,
-  (SELECT coalesce(sum(requests), 0) FROM site_detail_days) AS detail_requests,
-  (SELECT coalesce(sum(requests), 0) FROM hourly_totals) AS hourly_requests,
+  (SELECT coalesce(sum(reached), 0) FROM site_days) AS site_reached,
+  (SELECT coalesce(sum(attempted), 0) FROM site_detail_days) AS detail_attempted,
+  (SELECT coalesce(sum(reached), 0) FROM hourly_totals) AS hourly_reached,
+  (SELECT coalesce(sum(prevented), 0) FROM request_identifiers) AS links_prevented,
   (SELECT coalesce(sum(requests), 0) FROM identifier_days) AS identifier_day_requests,
   (SELECT coalesce(sum(count), 0) FROM tunnel_days) AS tunnels`;
 
