@@ -18,7 +18,7 @@ import { openQueries } from './store/queries.js';
 import { buildDashboard, LiveFeed, liveStage } from './web/index.js';
 import { join } from 'node:path';
 import { instanceName } from './fleet/instance.js';
-import { startShipper, type Shipper } from './fleet/shipper.js';
+import type { Shipper } from './fleet/shipper.js';
 
 export interface RunningApp {
   readonly proxy: RunningProxy;
@@ -156,9 +156,9 @@ async function startWithin(config: Config, log: Logger, options: AppOptions, aut
   lock.announce(proxyUrl, dashboardUrl);
   const stopHealthWatch = watchStoreHealth(store, log);
   // The local store stays the record; the shipper only reads it, so a fleet database that is down
-  // or refuses the shipment never stops the proxy.
+  // or refuses the shipment never stops the proxy. Loaded only when shipping (it brings the client).
   const shipper = config.shipTo && config.record
-    ? startShipper({ dbPath: databasePath(config), target: config.shipTo, name: instanceName(config.instanceName), log })
+    ? (await import('./fleet/shipper.js')).startShipper({ dbPath: databasePath(config), target: config.shipTo, name: instanceName(config.instanceName), log })
     : null;
 
   return {
@@ -175,12 +175,12 @@ async function startWithin(config: Config, log: Logger, options: AppOptions, aut
       await Promise.race([Promise.all([proxy.close(), dashboard.close()]), timer]);
       queries.close();
       const health = store.close();
-      lock.release();
       if (health.pending > 0 || health.dropped > 0) {
         log.error({ pending: health.pending, dropped: health.dropped }, 'some findings could not be written');
       }
-      // Last: what the final flush wrote goes now if the server answers quickly, else at next start.
+      // What the final flush wrote goes now if the server answers quickly, else at next start.
       await shipper?.close(400);
+      lock.release();
     },
   };
 }
