@@ -11,9 +11,9 @@ import { errorNameOf, messageOf, PinauditError } from './errors.js';
 import type { Logger } from './log.js';
 import { Pipeline, type Stage } from './pipeline.js';
 import { CHECK_HOST, PINTEREST_DOMAINS } from './pinterest/domains.js';
-import { startProxy, type RunningProxy } from './proxy/server.js';
+import { startProxy, type ProxyOptions, type RunningProxy } from './proxy/server.js';
 import { makePolicySettings, policyStage, type PolicySettings } from './policy/index.js';
-import { createStore, recordStage, type Store } from './store/writer.js';
+import { createStore, recordStage, type Store, type StoreOptions } from './store/writer.js';
 import { openQueries } from './store/queries.js';
 import { buildDashboard, LiveFeed, liveStage } from './web/index.js';
 import { join } from 'node:path';
@@ -76,9 +76,7 @@ class Cleanups {
 
 export async function startApp(config: Config, log: Logger, options: AppOptions = {}): Promise<RunningApp> {
   const authority = await openAuthority(config);
-  if (authority.summary.renewed) {
-    log.warn({ ca: authority.summary.certPath }, 'the CA was about to expire and has been renewed: trust the new certificate (pinaudit ca)');
-  }
+  warnIfRenewed(authority, log);
   preparePrivateDir(config.dataDir);
   const cleanups = new Cleanups();
   const lock = lockDataDir(config.dataDir);
@@ -92,11 +90,7 @@ export async function startApp(config: Config, log: Logger, options: AppOptions 
 }
 
 async function startWithin(config: Config, log: Logger, options: AppOptions, authority: Authority, lock: DataDirLock, cleanups: Cleanups): Promise<RunningApp> {
-  const fingerprint = createFingerprinter(loadOrCreateSecret(config.dataDir));
-  const store = createStore({
-    path: databasePath(config),
-    ...(config.countTunnels !== null ? { countTunnels: config.countTunnels } : {}),
-  });
+  const { store, fingerprint } = openDataDir(config);
   cleanups.add(() => store.close());
   applyStartSettings(store, config);
   const policy = cachedPolicySettings(store);
@@ -112,23 +106,8 @@ async function startWithin(config: Config, log: Logger, options: AppOptions, aut
     liveStage(live),
     ...(options.extraStages ?? []),
   ];
-  // Errors by name only, as classify and policy log them: a message can quote request data.
-  const pipeline = new Pipeline(stages, (stage, hook, flowId, err) => {
-    log.error({ stage, hook, flowId, err: errorNameOf(err) }, 'pipeline stage failed; the request carries on');
-  });
-
-  const proxy = await startProxy({
-    port: config.proxyPort,
-    host: config.listenHost,
-    pipeline,
-    leaf: (host) => authority.leaf(host),
-    rules: config.hostResolverRules,
-    upstreamCaPem: config.upstreamCa?.pem ?? null,
-    connectTimeoutMs: config.connectTimeoutMs,
-    idleTimeoutMs: config.idleTimeoutMs,
-    onTunnelFailure: (host, reason) => log.debug({ host, reason }, 'tunnel failed'),
-    onInternalError: (flowId, err) => log.error({ flowId, err: errorNameOf(err) }, 'internal error on an intercepted request; its flow ended as an error'),
-  });
+  const pipeline = loggedPipeline(stages, log);
+  const proxy = await listenProxy(config, pipeline, authority, log);
   cleanups.add(() => proxy.close());
   const queries = openQueries(databasePath(config));
   cleanups.add(() => queries.close());
@@ -183,6 +162,59 @@ async function startWithin(config: Config, log: Logger, options: AppOptions, aut
       lock.release();
     },
   };
+}
+
+export function warnIfRenewed(authority: Authority, log: Logger): void {
+  if (authority.summary.renewed) {
+    log.warn({ ca: authority.summary.certPath }, 'the CA was about to expire and has been renewed: trust the new certificate (pinaudit ca)');
+  }
+}
+
+/** The credential fingerprinter and the store of a prepared (and locked) data directory. */
+export function openDataDir(
+  config: Config,
+  storeOptions: Pick<StoreOptions, 'blockMode'> = {},
+): { store: Store; fingerprint: (name: string, value: string) => string } {
+  const fingerprint = createFingerprinter(loadOrCreateSecret(config.dataDir));
+  const store = createStore({
+    path: databasePath(config),
+    ...(config.countTunnels !== null ? { countTunnels: config.countTunnels } : {}),
+    ...storeOptions,
+  });
+  return { store, fingerprint };
+}
+
+/** The pipeline over `stages`; a failing stage is logged by error name only (a message can quote request data). */
+export function loggedPipeline(stages: Stage[], log: Logger): Pipeline {
+  return new Pipeline(stages, (stage, hook, flowId, err) => {
+    log.error({ stage, hook, flowId, err: errorNameOf(err) }, 'pipeline stage failed; the request carries on');
+  });
+}
+
+/** The proxy with the config's upstream options, issuing leaves from `authority`. */
+export function listenProxy(
+  config: Config,
+  pipeline: Pipeline,
+  authority: Authority,
+  log: Logger,
+  extra: Pick<ProxyOptions, 'requireProxyUser' | 'onTunnelFailure'> & { port?: number } = {},
+): Promise<RunningProxy> {
+  return startProxy({
+    port: extra.port ?? config.proxyPort,
+    host: config.listenHost,
+    pipeline,
+    leaf: (host) => authority.leaf(host),
+    rules: config.hostResolverRules,
+    upstreamCaPem: config.upstreamCa?.pem ?? null,
+    connectTimeoutMs: config.connectTimeoutMs,
+    idleTimeoutMs: config.idleTimeoutMs,
+    onTunnelFailure: (host, reason) => {
+      log.debug({ host, reason }, 'tunnel failed');
+      extra.onTunnelFailure?.(host, reason);
+    },
+    onInternalError: (flowId, err) => log.error({ flowId, err: errorNameOf(err) }, 'internal error on an intercepted request; its flow ended as an error'),
+    ...(extra.requireProxyUser ? { requireProxyUser: true } : {}),
+  });
 }
 
 /** `--block`, `--retention-days` and `--count-tunnels` given at start are stored (they persist). */

@@ -60,6 +60,8 @@ export interface TunnelEvent {
   /** Full URL for plain-HTTP requests; `null` for tunnels (only the host is known). */
   url: string | null;
   time: number;
+  /** The proxy user name that labelled the client's traffic (a crawler's browser context); absent otherwise. */
+  proxyUser?: string | null;
 }
 
 export interface Stage {

@@ -51,6 +51,8 @@ export interface Observation {
   /** True when the body was longer than what was kept. */
   readonly bodyTruncated: boolean;
   readonly source: ObservationSource;
+  /** The proxy user name that labelled the client's traffic (a crawler's browser context); absent otherwise. */
+  readonly proxyUser?: string | null;
 }
 
 /** Largest request body kept for classification. */

@@ -38,6 +38,8 @@ export interface InterceptTarget {
   /** Where the request goes (before resolver rules). */
   upstream: HostPort;
   client: string;
+  /** The proxy user name that labels the client's traffic (proxy-user.ts), or `null`. */
+  proxyUser?: string | null;
 }
 
 /**
@@ -59,6 +61,7 @@ export function observe(deps: InterceptDeps, req: IncomingMessage, target: Inter
     body: buffered && buffered.length > 0 ? buffered.subarray(0, BODY_LIMIT) : null,
     bodyTruncated: truncated,
     source: 'proxy',
+    proxyUser: target.proxyUser ?? null,
   };
 }
 

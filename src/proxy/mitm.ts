@@ -25,6 +25,8 @@ export interface MitmTarget extends HostPort {
   client: string;
   /** False when the client spoke plain HTTP inside the tunnel. */
   tls: boolean;
+  /** The proxy user name of the CONNECT (proxy-user.ts), or `null`. */
+  proxyUser?: string | null;
 }
 
 export interface MitmOptions {

@@ -19,6 +19,7 @@ import type { Leaf } from '../ca/authority.js';
 import { errorKindOf, sendPage, sendUpstreamError } from './error-page.js';
 import { parseHostPort } from './hosts.js';
 import { answerCheck, answerNotAProxyRequest, intercept, type InterceptDeps, type InterceptTarget } from './intercept.js';
+import { PROXY_AUTH_REQUIRED, proxyUserOf } from './proxy-user.js';
 import { answerClientError, createMitm, MAX_HEADER_BYTES, type MitmTarget } from './mitm.js';
 import { ContextCache } from './contexts.js';
 import { endWithResponse, interceptUpgrade } from './websocket.js';
@@ -43,6 +44,11 @@ export interface ProxyOptions {
   /** An internal error ended an intercepted flow; given the error (log its name, not its text). */
   onInternalError?(flowId: string | null, err: unknown): void;
   onTunnelFailure?(host: string, reason: string): void;
+  /**
+   * Answer 407 to CONNECTs and plain-HTTP requests without Basic proxy credentials, and label the
+   * traffic with the user name (see proxy-user.ts). Off by default: a person's browser is not asked.
+   */
+  requireProxyUser?: boolean;
 }
 
 export interface RunningProxy {
@@ -127,7 +133,7 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
     ...(opts.onInternalError ? { onInternalError: opts.onInternalError } : {}),
   };
   const clientIdleMs = opts.clientIdleMs ?? 120_000;
-  const interceptTarget = (t: MitmTarget): InterceptTarget => ({ tls: t.tls, connectHost: t.host, upstream: { host: t.host, port: t.port }, client: t.client });
+  const interceptTarget = (t: MitmTarget): InterceptTarget => ({ tls: t.tls, connectHost: t.host, upstream: { host: t.host, port: t.port }, client: t.client, proxyUser: t.proxyUser ?? null });
   const mitm = createMitm({
     contexts: new ContextCache(opts.leaf),
     registry,
@@ -150,12 +156,17 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
       socket.end('HTTP/1.1 400 Bad Request\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\ninvalid CONNECT target\n');
       return;
     }
-    const client = clientAddress(req.socket);
-    if (target.host === CHECK_HOST || isPinterestHost(target.host)) {
-      mitm.accept(socket, head, { ...target, client, tls: true });
+    const proxyUser = proxyUserOf(req.headers);
+    if (opts.requireProxyUser && proxyUser === null) {
+      socket.end(PROXY_AUTH_REQUIRED);
       return;
     }
-    opts.pipeline.tunnel({ client, host: target.host, site: siteOf(target.host), url: null, time: Date.now() });
+    const client = clientAddress(req.socket);
+    if (target.host === CHECK_HOST || isPinterestHost(target.host)) {
+      mitm.accept(socket, head, { ...target, client, tls: true, proxyUser });
+      return;
+    }
+    opts.pipeline.tunnel({ client, host: target.host, site: siteOf(target.host), url: null, time: Date.now(), proxyUser });
     const where = resolveUpstream(opts.rules, target.host, target.port);
     if ('notFound' in where) {
       socket.end('HTTP/1.1 502 Bad Gateway\r\ncontent-length: 0\r\nconnection: close\r\n\r\n');
@@ -179,11 +190,20 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
     if (!target || !options) return sendPage(res, 400, 'Bad request', 'The request names no valid host.');
     if (target.host === CHECK_HOST) return answerCheck(res, false);
     const client = clientAddress(req.socket);
-    if (isPinterestHost(target.host)) {
-      return intercept(deps, req, res, { tls: false, connectHost: null, upstream: target, client });
+    const proxyUser = proxyUserOf(req.headers);
+    if (opts.requireProxyUser && proxyUser === null) {
+      req.resume();
+      res.writeHead(407, { 'proxy-authenticate': 'Basic realm="pinaudit"', 'content-length': '0', connection: 'close' });
+      res.end();
+      return;
     }
+    if (isPinterestHost(target.host)) {
+      return intercept(deps, req, res, { tls: false, connectHost: null, upstream: target, client, proxyUser });
+    }
+    // The label is ours: the site is not told what the proxy calls its client.
+    delete req.headers['proxy-authorization'];
     const navigation = req.headers['sec-fetch-dest'] === 'document' || /text\/html/.test(String(req.headers.accept ?? ''));
-    opts.pipeline.tunnel({ client, host: target.host, site: siteOf(target.host), url: navigation ? original : null, time: Date.now() });
+    opts.pipeline.tunnel({ client, host: target.host, site: siteOf(target.host), url: navigation ? original : null, time: Date.now(), proxyUser });
     const where = resolveUpstream(opts.rules, target.host, target.port);
     if ('notFound' in where) return sendUpstreamError(res, target.host, 'dns');
     options.host = where.host;

@@ -39,8 +39,11 @@ export interface StoreOptions {
    * runs when the store opens and then daily.
    */
   retentionDays?: number | null;
-  /** The block mode to stamp on each recorded row; default: the stored `blockMode` setting. */
-  blockMode?: () => string | null;
+  /**
+   * The block mode to stamp on a recorded row; default: the stored `blockMode` setting. The crawler
+   * stamps each flow with the mode of the browser context that sent it.
+   */
+  blockMode?: (flow: Flow) => string | null;
   /** Clock (tests). Default `Date.now`. */
   now?: () => number;
   /** Migrations folder (tests). */
@@ -120,7 +123,7 @@ class BatchingStore implements Store {
   readonly #stmts: WriteStatements;
   readonly #opts: Required<Pick<StoreOptions, 'flushIntervalMs' | 'maxBatch' | 'maxPending'>>;
   readonly #now: () => number;
-  readonly #blockMode: () => string | null;
+  readonly #blockMode: (flow: Flow) => string | null;
   readonly #countTunnels: boolean | undefined;
   readonly #retentionDays: number | null | undefined;
   #inserts: PendingRequest[] = [];
@@ -173,7 +176,7 @@ class BatchingStore implements Store {
       return;
     }
     try {
-      this.#inserts.push(toPending(flow, this.#blockMode()));
+      this.#inserts.push(toPending(flow, this.#blockMode(flow)));
       this.#queued.add(id);
     } catch (err: unknown) {
       // A flow we cannot even convert is counted as lost, never thrown into the proxy.
