@@ -24,6 +24,8 @@ export const ERROR_CODES = {
   BAD_SETTING: { exit: 2, status: 400 },
   // HAR import
   HAR_MALFORMED: { exit: 1, status: 400 },
+  // The crawl
+  BROWSER_MISSING: { exit: 1, status: 500 },
   // The dashboard's requests
   BAD_PARAM: { exit: 2, status: 400 },
   BAD_BODY: { exit: 2, status: 400 },
