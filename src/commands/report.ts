@@ -173,7 +173,7 @@ export function renderReport(report: Report, columns: number | null): string {
 }
 
 /** Aligned rows (header first), two spaces of indent; the last column is cut to fit `columns`. */
-function table(headers: string[], rows: string[][], right: boolean[], columns: number | null): string[] {
+export function table(headers: string[], rows: string[][], right: boolean[], columns: number | null): string[] {
   const all = [headers, ...rows].map((r) => r.map(clean));
   const widths = headers.map((_, c) => Math.max(...all.map((r) => (r[c] ?? '').length)));
   const last = headers.length - 1;
