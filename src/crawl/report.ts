@@ -10,7 +10,7 @@ import { PinauditError } from '../errors.js';
 import type { CrawlListItem, CrawlQueries, CrawlSiteRow } from '../store/crawl-queries.js';
 import type { BlockMode } from '../types.js';
 import { measureAttribution, type AttributionReport } from './attribution.js';
-import { screenshotDir } from './run.js';
+import { screenshotDir } from './paths.js';
 import type { Verdict } from './types.js';
 
 /** Version of the `--json` shape; fields are only added within a version. */

@@ -7,7 +7,6 @@
  * closes the browser at once: sites in progress stay unfinished and are visited again on resume.
  */
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { databasePath, listenProxy, loggedPipeline, openAuthority, openDataDir, warnIfRenewed } from '../app.js';
 import { classifyStage } from '../classify/index.js';
 import type { Config } from '../config.js';
@@ -19,6 +18,7 @@ import { recordStage } from '../store/writer.js';
 import { compareSite } from './breakage.js';
 import { firstLine, launchCrawlBrowser, pemCertificates, type CrawlBrowser } from './browser.js';
 import { CrawlPages } from './ground-truth.js';
+import { screenshotDir } from './paths.js';
 import type { SiteEntry } from './sites.js';
 import type { CrawlFlow, CrawlOptions, CrawlProgress, PageEvidence, SiteEvidence, SiteQueue, SiteTask } from './types.js';
 import { failureKindOf, visitSite, VisitFailure } from './visit.js';
@@ -44,11 +44,6 @@ export interface CrawlRun {
   progress: CrawlProgress;
   /** True when the crawl was stopped before every site was done. */
   stopped: boolean;
-}
-
-/** Where a crawl's screenshots live. */
-export function screenshotDir(dataDir: string, crawlId: number): string {
-  return join(dataDir, 'crawls', String(crawlId));
 }
 
 export async function runCrawl(req: CrawlRequest): Promise<CrawlRun> {
