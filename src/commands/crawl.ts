@@ -1,134 +1,138 @@
 /**
  * `pinaudit crawl SITES…`: audits a list of websites with pinaudit's own proxy and a headless
  * Chromium, and checks whether blocking breaks them (src/crawl/). Killing it and running the same
- * command again continues where it stopped. Exit codes: 0 crawled (failed sites are results, not
- * errors), 1 no browser, unusable database or stopped before the end, 2 usage or a bad site list.
+ * command again continues where it stopped; Ctrl+C stops it cleanly (a second one exits at once).
+ * The browser driver is loaded only when a crawl really starts.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { databasePath } from '../app.js';
-import { loadConfig } from '../config.js';
-import { findBrowser } from '../crawl/browser.js';
-import { buildCrawlReport, renderCrawlReport } from '../crawl/report.js';
-import { runCrawl } from '../crawl/run.js';
+import { loadConfig, type Config } from '../config.js';
+import { findBrowser } from '../crawl/find-browser.js';
+import { buildCrawlReport, renderCrawlReport, type CrawlReport } from '../crawl/report.js';
 import { parseSiteList, type SiteEntry } from '../crawl/sites.js';
-import type { CrawlOptions } from '../crawl/types.js';
-import { exitCodeOf, messageOf, PinauditError } from '../errors.js';
+import { messageOf, PinauditError } from '../errors.js';
 import { createProgressBar } from '../import/index.js';
 import { createLogger, routeConsole } from '../log.js';
 import { openCrawlQueries } from '../store/crawl-queries.js';
 import { BLOCK_MODES, type BlockMode } from '../types.js';
-import type { CommandIo } from './import.js';
+import type { Command, Io } from './command.js';
 
-export const CRAWL_HELP = `Usage: pinaudit crawl SITES... [options]
+const options = {
+  pages: { type: 'string', value: 'N', help: 'same-site pages visited after the home page (default 3, at most 20)' },
+  concurrency: { type: 'string', value: 'N', help: 'sites crawled at once (default 2)' },
+  modes: { type: 'string', value: 'LIST', help: `block modes each site is visited in, the first being the audit (default off,trackers; of ${BLOCK_MODES.join(', ')})` },
+  timeout: { type: 'string', value: 'T', help: 'longest wait for one page: 30s, 1500ms, 2m (default 30s)' },
+  browser: { type: 'string', value: 'PATH', help: 'Chromium or Chrome to drive (default: the first one found on this machine)' },
+  label: { type: 'string', value: 'NAME', help: 'a name for the crawl, shown in reports and the dashboard' },
+} as const;
 
-Audits a list of websites: for each, a fresh headless Chromium context (no cookies, no consent
+type Taken = 'caDir' | 'upstreamCa' | 'hostResolverRules' | 'logLevel' | 'connectTimeoutMs' | 'idleTimeoutMs';
+
+export const crawlCommand: Command<typeof options, Taken> = {
+  name: 'crawl',
+  summary: 'audit a list of websites in a headless Chromium, and check that blocking breaks nothing',
+  usage: 'pinaudit crawl SITES... [options]',
+  about: `Audits a list of websites: for each, a fresh headless Chromium context (no cookies, no consent
 given, nothing clicked) opens the home page, waits for the network to settle, scrolls, and visits
 up to --pages same-site links found there, all through pinaudit's own proxy (started in-process on
-a free port; its CA is trusted by that browser only). Every Pinterest request is classified and
-recorded with the crawl page that caused it. With two or more --modes each site is visited once per
-mode and each page compared: "works", "changed" or "broken" (see README, "Crawl a list of sites").
+a free port; its CA is trusted by that browser only). Every Pinterest request is recorded with the
+crawl page that caused it. With two or more --modes each site is visited once per mode and each
+page compared: works, changed or broken (README, "Crawl a list of sites").
 
 SITES is a file with one URL or domain a line (# starts a comment), or the sites themselves.
 Running the same command again continues an unfinished crawl; nothing is counted twice.
+--upstream-ca roots are also trusted by the crawl's browser, for sites that present them.`,
+  options,
+  config: ['caDir', 'upstreamCa', 'hostResolverRules', 'logLevel', 'connectTimeoutMs', 'idleTimeoutMs'],
+  positionals: {
+    min: 1,
+    max: Number.MAX_SAFE_INTEGER,
+    missing: 'name the sites to crawl: a file with one URL or domain a line, or the sites themselves',
+    tooMany: 'too many sites',
+  },
+  examples: [
+    'pinaudit crawl shops.txt --label "garden shops, June"',
+    'pinaudit crawl kohls.com wayfair.com --pages 2 --concurrency 1',
+    'pinaudit report --crawl 1',
+    'pinaudit export --crawl 1 --format csv --out crawl-1.csv',
+  ],
+  exitCodes: '0 crawled (sites that failed are results), 1 no browser, database failure or stopped early, 2 usage or a bad site list.',
+  async run({ values, positionals, config: picked, io }) {
+    const list = parseSiteList(readSites(positionals));
+    if (list.errors.length > 0) throw new PinauditError('USAGE', `the site list has ${list.errors.length} bad line(s); nothing was crawled:\n  ${list.errors.join('\n  ')}\n`);
+    if (list.sites.length === 0) throw new PinauditError('USAGE', 'the site list is empty (only blank lines and comments)');
+    const crawlOptions = {
+      pages: whole(values.pages, 'pages', 3, 0, 20),
+      modes: parseModes(values.modes ?? 'off,trackers'),
+      timeoutMs: parseDuration(values.timeout ?? '30s'),
+    };
+    const concurrency = whole(values.concurrency, 'concurrency', 2, 1, 16);
+    const browserPath = findBrowser(values.browser ?? null);
+    for (const d of list.duplicates) io.stderr(`pinaudit crawl: ${d}\n`);
+    // The crawl's proxy: loopback on a free port, nothing counted as the person's own visits.
+    const config: Config = { ...loadConfig({}, {}), ...picked, proxyPort: 0, countTunnels: false };
+    return await crawl(config, list.sites, crawlOptions, { concurrency, browserPath, label: values.label ?? null }, io);
+  },
+};
 
-Options:
-  --pages N                same-site pages after the home page (default 3, at most 20)
-  --concurrency N          sites crawled at once (default 2)
-  --modes LIST             block modes to visit each site in, the first being the audit
-                           (default off,trackers; one of ${BLOCK_MODES.join(', ')})
-  --timeout T              longest wait for one page: 30s, 500ms, 2m (default 30s)
-  --browser PATH           Chromium or Chrome to drive (default: the first one found)
-  --label NAME             a name for the crawl, shown in reports and the dashboard
-  --data-dir DIR           where the database and screenshots live (default ./data)
-  --ca-dir DIR             where pinaudit's CA lives (default ./ca)
-  --upstream-ca FILE       extra PEM roots for upstream TLS, also trusted by the crawl's browser
-  --host-resolver-rules R  "MAP <pattern> <host[:port]>, ..." for upstream connections
-  --log-level LEVEL        fatal, error, warn, info, debug, trace or silent (default warn)
-  --help, -h               show this help
-
-Examples:
-  pinaudit crawl shops.txt --label "garden shops, June"
-  pinaudit crawl kohls.com wayfair.com --pages 2 --concurrency 1
-  pinaudit report --crawl 1
-  pinaudit export --crawl 1 --format csv --out crawl-1.csv
-
-Exit codes: 0 crawled, 1 no browser, database failure or stopped early, 2 usage or a bad site list.
-`;
-
-interface CrawlArgs {
-  sites: SiteEntry[];
-  warnings: string[];
-  options: CrawlOptions;
-  concurrency: number;
-  browser: string | null;
-  label: string | null;
-  shared: Record<string, string>;
-}
-
-/** Runs `pinaudit crawl`; returns the exit code. Never throws. */
-export async function crawlCommand(
-  argv: string[],
-  io: CommandIo,
-  env: Readonly<Record<string, string | undefined>>,
-  options: { progress?: boolean; columns?: number | null; signal?: AbortSignal } = {},
+async function crawl(
+  config: Config,
+  sites: SiteEntry[],
+  options: { pages: number; modes: BlockMode[]; timeoutMs: number },
+  how: { concurrency: number; browserPath: string; label: string | null },
+  io: Io,
 ): Promise<number> {
-  let bar: ReturnType<typeof createProgressBar> | null = null;
+  const { runCrawl } = await import('../crawl/run.js');
+  const log = createLogger(config.logLevel);
+  // http-mitm-proxy prints unconditionally; its lines go through the logger instead.
+  const restoreConsole = routeConsole(log);
+  const controller = new AbortController();
+  const stop = (): void => {
+    if (controller.signal.aborted) process.exit(130);
+    io.stderr('\nstopping: sites in progress will be crawled again next time\n');
+    controller.abort();
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  let leaks = 0;
+  const bar = io.stderrIsTTY
+    ? createProgressBar((s) => io.stderr(s), { label: 'crawling', describe: (done, total) => `site ${done} of ${total}, ${leaks} leaks so far` })
+    : null;
+  let run;
   try {
-    const args = parse(argv);
-    if (args === 'help') {
-      io.stdout(CRAWL_HELP);
-      return 0;
-    }
-    for (const w of args.warnings) io.stderr(`pinaudit crawl: ${w}\n`);
-    const config = loadConfig({ 'log-level': 'warn', ...args.shared, 'proxy-port': '0' }, env);
-    const browserPath = findBrowser(args.browser);
-    const log = createLogger(config.logLevel);
-    // http-mitm-proxy prints unconditionally; its lines go through the logger instead.
-    const restoreConsole = routeConsole(log);
-    let leaks = 0;
-    bar = options.progress
-      ? createProgressBar((s) => io.stderr(s), { label: 'crawling', describe: (done, total) => `site ${done} of ${total}, ${leaks} leaks so far` })
-      : null;
-    let run;
-    try {
-      run = await runCrawl({
-        config,
-        sites: args.sites,
-        options: args.options,
-        label: args.label,
-        concurrency: args.concurrency,
-        browserPath,
-        log,
-        ...(options.signal ? { signal: options.signal } : {}),
-        onProgress: (p, seen, crawlId, resumed) => {
-          leaks = seen;
-          if (p.done + p.failed === 0 || (resumed && !bar)) {
-            io.stderr(`${resumed ? 'resuming' : 'starting'} crawl ${crawlId}: ${p.done + p.failed} of ${p.total} sites done\n`);
-          }
-          bar?.update(p.done + p.failed, p.total);
-        },
-      });
-    } finally {
-      bar?.finish();
-      restoreConsole();
-    }
-    const report = withReport(databasePath(config), run.crawlId, config.dataDir);
-    io.stdout(renderCrawlReport(report, options.columns ?? null));
-    if (run.stopped) {
-      io.stderr(`pinaudit crawl: stopped with ${run.progress.pending} sites left; run the same command again to continue\n`);
-      return 1;
-    }
-    return 0;
-  } catch (err: unknown) {
+    run = await runCrawl({
+      config,
+      sites,
+      options,
+      label: how.label,
+      concurrency: how.concurrency,
+      browserPath: how.browserPath,
+      log,
+      signal: controller.signal,
+      onProgress: (p, seen, crawlId, resumed) => {
+        leaks = seen;
+        if (p.done + p.failed === 0 || (resumed && leaks === 0 && bar === null)) {
+          io.stderr(`${resumed ? 'resuming' : 'starting'} crawl ${crawlId}: ${p.done + p.failed} of ${p.total} sites done\n`);
+        }
+        bar?.update(p.done + p.failed, p.total);
+      },
+    });
+  } finally {
     bar?.finish();
-    io.stderr(`pinaudit crawl: ${messageOf(err)}\n`);
-    if (err instanceof PinauditError && err.code === 'USAGE') io.stderr('See pinaudit crawl --help.\n');
-    return exitCodeOf(err);
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    restoreConsole();
   }
+  io.stdout(renderCrawlReport(readReport(databasePath(config), run.crawlId, config.dataDir), io.columns ?? null));
+  if (run.stopped) {
+    io.stderr(`pinaudit crawl: stopped with ${run.progress.pending} sites left; run the same command again to continue\n`);
+    return 1;
+  }
+  return 0;
 }
 
-function withReport(dbPath: string, crawlId: number, dataDir: string): ReturnType<typeof buildCrawlReport> {
+/** The report of one crawl, read from the database. */
+export function readReport(dbPath: string, crawlId: number, dataDir: string): CrawlReport {
   const q = openCrawlQueries(dbPath);
   try {
     return buildCrawlReport(q, crawlId, dataDir);
@@ -137,58 +141,8 @@ function withReport(dbPath: string, crawlId: number, dataDir: string): ReturnTyp
   }
 }
 
-const SHARED = ['data-dir', 'ca-dir', 'upstream-ca', 'host-resolver-rules', 'log-level'] as const;
-
-function parse(argv: string[]): CrawlArgs | 'help' {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: true,
-      options: {
-        pages: { type: 'string' },
-        concurrency: { type: 'string' },
-        modes: { type: 'string' },
-        timeout: { type: 'string' },
-        browser: { type: 'string' },
-        label: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-        ...Object.fromEntries(SHARED.map((f) => [f, { type: 'string' as const }])),
-      },
-    });
-  } catch (err: unknown) {
-    throw new PinauditError('USAGE', messageOf(err).replace(/\. To specify.*$/s, ''));
-  }
-  const { values, positionals } = parsed;
-  if (values.help) return 'help';
-  if (positionals.length === 0) throw new PinauditError('USAGE', 'name the sites to crawl: a file with one URL or domain a line, or the sites themselves');
-  const list = parseSiteList(readSites(positionals));
-  if (list.errors.length > 0) throw new PinauditError('USAGE', `the site list has ${list.errors.length} bad line(s); nothing was crawled:\n  ${list.errors.join('\n  ')}`);
-  if (list.sites.length === 0) throw new PinauditError('USAGE', 'the site list is empty (only blank lines and comments)');
-  const shared: Record<string, string> = {};
-  const given = values as Record<string, string | boolean | undefined>;
-  for (const f of SHARED) {
-    const v = given[f];
-    if (typeof v === 'string') shared[f] = v;
-  }
-  return {
-    sites: list.sites,
-    warnings: list.duplicates,
-    options: {
-      pages: whole(values.pages, 'pages', 3, 0, 20),
-      modes: parseModes(values.modes ?? 'off,trackers'),
-      timeoutMs: parseDuration(values.timeout ?? '30s'),
-    },
-    concurrency: whole(values.concurrency, 'concurrency', 2, 1, 16),
-    browser: values.browser ?? null,
-    label: values.label ?? null,
-    shared,
-  };
-}
-
 /** One file (one site a line) or the sites as arguments. */
-function readSites(positionals: string[]): string[] {
+function readSites(positionals: readonly string[]): string[] {
   const [first] = positionals;
   const looksLikeFile = (p: string): boolean => !/^[a-z][a-z0-9+.-]*:\/\//i.test(p) && (p.includes('/') || /\.(txt|csv|list|lst)$/i.test(p));
   if (positionals.length === 1 && first !== undefined && (existsSync(first) || looksLikeFile(first))) {
@@ -199,7 +153,7 @@ function readSites(positionals: string[]): string[] {
       throw new PinauditError('FILE_UNREADABLE', `cannot read the site list ${first}: ${messageOf(err)}`);
     }
   }
-  return positionals;
+  return [...positionals];
 }
 
 function whole(text: string | undefined, flag: string, fallback: number, min: number, max: number): number {
@@ -218,7 +172,7 @@ export function parseModes(text: string): BlockMode[] {
   return modes as BlockMode[];
 }
 
-/** `30s`, `500ms`, `2m`, or a number of seconds. */
+/** `30s`, `1500ms`, `2m`, or a number of seconds. */
 export function parseDuration(text: string): number {
   const m = /^(\d{1,6})(ms|s|m)?$/.exec(text.trim());
   const ms = m ? Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 'm' ? 60_000 : 1000) : NaN;

@@ -16,6 +16,7 @@ import type { RequestFilter } from '../store/queries.js';
 import { CATEGORY_FILTERS, DECISION_FILTERS } from '../types.js';
 import type { Command, Io, Values } from './command.js';
 import { withQueries } from './database.js';
+import { CRAWL_OPTION, exportCrawl } from './crawl-output.js';
 
 const options = {
   format: { type: 'string', value: 'csv', help: 'output format (only csv; the default)' },
@@ -26,6 +27,7 @@ const options = {
   decision: { type: 'string', value: 'D', help: DECISION_FILTERS.join(', ') },
   redact: { type: 'boolean', help: 'replace identifier values and order ids with placeholders (for sharing)' },
   out: { type: 'string', value: 'FILE', help: 'write to FILE (replaced only once the export is complete)' },
+  crawl: CRAWL_OPTION,
 } as const;
 
 export const exportCommand: Command<typeof options> = {
@@ -45,6 +47,10 @@ WHEN is a local date (2025-06-01) or an ISO 8601 time (2025-06-01T14:00:00Z).`,
   ],
   exitCodes: '0 written, 1 no database or the output could not be written, 2 usage error.',
   async run({ values, config, io }) {
+    if (values.crawl !== undefined) {
+      if ((values.format ?? 'csv') !== 'csv') throw new PinauditError('USAGE', `--format must be csv, not ${JSON.stringify(values.format)}`);
+      return await exportCrawl(config, values.crawl, values.out ?? null, io);
+    }
     const filter = exportFilter(values);
     const redact = values.redact === true;
     const out = values.out ?? null;

@@ -1,5 +1,6 @@
 /** The command table: every `pinaudit <command>`, in the order `pinaudit --help` lists them. */
 import { caCommand } from './ca.js';
+import { crawlCommand } from './crawl.js';
 import type { AnyCommand } from './command.js';
 import { exportCommand } from './export.js';
 import { fleetCommand } from './fleet.js';
@@ -19,6 +20,7 @@ export const COMMANDS: readonly AnyCommand[] = [
   importCommand,
   exportCommand,
   reportCommand,
+  crawlCommand,
   fleetCommand,
 ];
 

@@ -13,6 +13,7 @@ import type { IdentifierKind } from '../types.js';
 import type { Command } from './command.js';
 import { parseWhen } from './export.js';
 import { withQueries } from './database.js';
+import { CRAWL_OPTION, printCrawlReport } from './crawl-output.js';
 
 /** Version of the `--json` shape; fields are only added within a version. */
 export const REPORT_SCHEMA_VERSION = 2;
@@ -45,6 +46,7 @@ const options = {
   since: { type: 'string', value: 'WHEN', help: 'period to cover: 30m, 24h, 7d, 4w, a date (2025-06-01), an ISO time, or all (default 7d)' },
   limit: { type: 'string', value: 'N', help: 'rows per table (default 10)' },
   json: { type: 'boolean', help: 'print JSON instead of tables (shape: "pinaudit report --json" in the README)' },
+  crawl: CRAWL_OPTION,
 } as const;
 
 /** `pinaudit report`; `now` is the clock (tests fix it). */
@@ -60,6 +62,7 @@ prevented, and how many of the sites you visited leaked. Live traffic and import
     examples: ['pinaudit report', 'pinaudit report --since 24h --limit 5', 'pinaudit report --since all --json > report.json'],
     exitCodes: '0 printed, 1 no database, 2 usage error.',
     async run({ values, config, io }) {
+      if (values.crawl !== undefined) return await printCrawlReport(config, values.crawl, values.json === true, io);
       const at = now();
       const since = values.since ?? '7d';
       const limit = values.limit === undefined ? 10 : Number(values.limit);

@@ -9,38 +9,11 @@
  * incognito-like and would block them).
  */
 import { createHash, X509Certificate } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 import { PinauditError } from '../errors.js';
-
-/** Where a Chromium or Chrome is usually installed, in the order they are tried. */
-export const BROWSER_CANDIDATES: readonly string[] = [
-  '/usr/bin/chromium',
-  '/usr/bin/chromium-browser',
-  '/usr/bin/google-chrome',
-  '/usr/bin/google-chrome-stable',
-  '/snap/bin/chromium',
-  '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome',
-  '/Applications/Chromium.app/Contents/MacOS/Chromium',
-];
-
-/** The `--browser` path, or the first candidate that exists; a clear error naming the flag if none. */
-export function findBrowser(given: string | null, candidates: readonly string[] = BROWSER_CANDIDATES): string {
-  if (given !== null) {
-    if (!existsSync(given)) throw new PinauditError('CONFIG', `--browser: ${JSON.stringify(given)} does not exist`);
-    return given;
-  }
-  const found = candidates.find((p) => existsSync(p));
-  if (found === undefined) {
-    throw new PinauditError(
-      'BROWSER_MISSING',
-      `no Chromium or Chrome found (looked for ${candidates.join(', ')}); install one or name it with --browser PATH`,
-    );
-  }
-  return found;
-}
 
 /** base64 SHA-256 of a certificate's SubjectPublicKeyInfo: Chromium's SPKI hash. */
 export function spkiHash(certPem: string): string {

@@ -7,16 +7,13 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { findBrowser } from '../../src/crawl/browser.js';
+import { findBrowser } from '../../src/crawl/find-browser.js';
 import { crawlCommand, parseDuration, parseModes } from '../../src/commands/crawl.js';
 import { runCli } from '../helpers/cli.js';
+import { runIn } from '../helpers/command.js';
 
 /** The command in-process (no browser is reached: every case fails before). */
-async function crawlIn(argv: string[]): Promise<{ code: number; stderr: string }> {
-  let stderr = '';
-  const code = await crawlCommand(argv, { stdout: () => undefined, stderr: (s) => void (stderr += s) }, {});
-  return { code, stderr };
-}
+const crawlIn = (argv: string[]): ReturnType<typeof runIn> => runIn(crawlCommand, argv);
 
 let dir: string;
 beforeAll(() => {
