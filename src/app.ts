@@ -15,6 +15,7 @@ import { startProxy, type ProxyOptions, type RunningProxy } from './proxy/server
 import { makePolicySettings, policyStage, type PolicySettings } from './policy/index.js';
 import { createStore, recordStage, type Store, type StoreOptions } from './store/writer.js';
 import { openQueries } from './store/queries.js';
+import { openCrawlQueries } from './store/crawl-queries.js';
 import { buildDashboard, LiveFeed, liveStage } from './web/index.js';
 import { join } from 'node:path';
 import { instanceName } from './fleet/instance.js';
@@ -111,6 +112,8 @@ async function startWithin(config: Config, log: Logger, options: AppOptions, aut
   cleanups.add(() => proxy.close());
   const queries = openQueries(databasePath(config));
   cleanups.add(() => queries.close());
+  const crawls = openCrawlQueries(databasePath(config));
+  cleanups.add(() => crawls.close());
   const dashboard = buildDashboard({
     queries,
     settings: store.settings,
@@ -120,6 +123,7 @@ async function startWithin(config: Config, log: Logger, options: AppOptions, aut
     ca: authority.summary,
     allowedHosts: config.allowLan ? [config.listenHost] : [],
     logger: log.child({ module: 'dashboard' }),
+    crawls: { crawls, dataDir: config.dataDir },
   });
   cleanups.add(() => dashboard.close());
   let dashboardUrl: string;
@@ -153,6 +157,7 @@ async function startWithin(config: Config, log: Logger, options: AppOptions, aut
       // Stop the proxy first: its last completions are queued before the final flush.
       await Promise.race([Promise.all([proxy.close(), dashboard.close()]), timer]);
       queries.close();
+      crawls.close();
       const health = store.close();
       if (health.pending > 0 || health.dropped > 0) {
         log.error({ pending: health.pending, dropped: health.dropped }, 'some findings could not be written');

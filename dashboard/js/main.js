@@ -13,8 +13,9 @@ import * as requests from './views/requests.js';
 import * as live from './views/live.js';
 import * as settings from './views/settings.js';
 import * as setup from './views/setup.js';
+import * as crawls from './views/crawls.js';
 
-const VIEWS = { overview, sites, site, identifiers, requests, live, settings, setup };
+const VIEWS = { overview, sites, site, identifiers, requests, live, settings, setup, crawls };
 const RANGE_KEY = 'pinaudit.range';
 
 const shell = {

@@ -16,7 +16,7 @@ import type { Verdict } from './types.js';
 /** Version of the `--json` shape; fields are only added within a version. */
 export const CRAWL_REPORT_SCHEMA_VERSION = 1;
 
-export interface CrawlReportSite extends Omit<CrawlSiteRow, 'evidence' | 'id' | 'position'> {
+export interface CrawlReportSite extends Omit<CrawlSiteRow, 'evidence' | 'position'> {
   /** Screenshots kept as evidence: absolute paths, per page and mode. */
   screenshots: Array<{ page: number; mode: BlockMode; url: string; path: string }>;
   /** Uncaught script errors of each mode's pages, for the breakage verdict. */
@@ -47,7 +47,7 @@ export function buildCrawlReport(q: CrawlQueries, crawlId: number, dataDir: stri
   if (crawl === null) throw new PinauditError('USAGE', `there is no crawl ${crawlId} in this database (the dashboard's Crawls view lists them)`);
   const rows = q.sites(crawlId);
   const shots = screenshotDir(dataDir, crawlId);
-  const sites = rows.map(({ evidence, id: _id, position: _p, ...row }): CrawlReportSite => {
+  const sites = rows.map(({ evidence, position: _p, ...row }): CrawlReportSite => {
     const screenshots: CrawlReportSite['screenshots'] = [];
     const pageErrors: CrawlReportSite['pageErrors'] = {};
     evidence.pages?.forEach((byMode, page) => {

@@ -22,6 +22,7 @@ import { registerReadRoutes } from './api-read.js';
 import { registerWriteRoutes } from './api-write.js';
 import type { LiveFeed } from './live.js';
 import { registerLiveRoute } from './live-route.js';
+import { registerCrawlRoutes, type CrawlRouteDeps } from './crawl-routes.js';
 import { pacFile, proxyAddress } from './pac.js';
 import { flag, parseRequestFilter, type QueryBag } from './params.js';
 import { hostAllowed, originProblem, SECURITY_HEADERS, TOKEN_HEADER, tokenMatches } from './security.js';
@@ -56,6 +57,8 @@ export interface DashboardDeps {
   now?: () => number;
   /** The static UI folder. Default: the project's `dashboard/`. */
   dashboardDir?: string;
+  /** Crawls (pinaudit crawl) and the data directory holding their screenshots; no Crawls routes without. */
+  crawls?: CrawlRouteDeps;
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -116,6 +119,7 @@ export function buildDashboard(deps: DashboardDeps): FastifyInstance {
   registerWriteRoutes(app, { settings: deps.settings, purge: deps.purge });
   registerAdviceRoutes(app, { advice: deps.queries.advice, now });
   registerLiveRoute(app, deps.live);
+  if (deps.crawls) registerCrawlRoutes(app, deps.crawls);
 
   app.get('/export.csv', async (req, reply) => {
     const query = req.query as QueryBag;
