@@ -15,6 +15,7 @@ import { Pool, ProxyAgent, type Dispatcher } from 'undici';
 import { benchClassify } from './classify.js';
 import { benchStore } from './store.js';
 import { benchDashboard } from './dashboard.js';
+import { benchCrawl, crawlLines } from './crawl.js';
 import { freshRate, freshRequest, percentile, throughput, type Throughput } from './load.js';
 import { makeTestPki } from './test-pki.js';
 
@@ -181,6 +182,9 @@ async function main(): Promise<void> {
       const target = name.startsWith('charts') ? 1000 : 100;
       console.log(`  ${name.padEnd(56)} ${String(value).padStart(7)}   ${fmt(value / target, 2)}× target`);
     }
+    const crawlSites = Number(process.env.BENCH_CRAWL_SITES ?? 8);
+    console.log(`\nCrawl (pinaudit crawl, ${crawlSites} identical stand-in shops, modes off and trackers, 1 page after the home page)`);
+    console.log(crawlLines(await benchCrawl({ sites: crawlSites })).join('\n'));
   } finally {
     for (const c of children) c.kill('SIGTERM');
     pki.cleanup();

@@ -11,6 +11,7 @@ import { buildReport } from '../src/commands/report.js';
 import { CSV_COLUMNS, CSV_SCHEMA_VERSION } from '../src/export/csv.js';
 import { openQueries } from '../src/store/queries.js';
 import { seed } from './commands/seed.js';
+import { CRAWL_CSV_COLUMNS } from '../src/crawl/csv.js';
 
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
 
@@ -29,6 +30,10 @@ describe('README', () => {
 
   test('documents every CSV column', () => {
     for (const c of CSV_COLUMNS) expect(readme).toContain(`| \`${c.name}\` |`);
+  });
+
+  test('documents every column of the crawl CSV, with its meaning', () => {
+    for (const c of CRAWL_CSV_COLUMNS) expect(readme).toContain(`| \`${c.name}\` | ${c.description} |`);
   });
 
   test('every test file cited in Guarantees exists', () => {
