@@ -96,7 +96,7 @@ async function crawl(
   process.on('SIGTERM', stop);
   let leaks = 0;
   const bar = io.stderrIsTTY
-    ? createProgressBar((s) => io.stderr(s), { label: 'crawling', describe: (done, total) => `site ${done} of ${total}, ${leaks} leaks so far` })
+    ? createProgressBar((s) => io.stderr(s), { label: 'crawling', describe: sitesAndLeaks(() => leaks) })
     : null;
   let run;
   try {
@@ -129,6 +129,11 @@ async function crawl(
     return 1;
   }
   return 0;
+}
+
+/** What the progress bar says after its bar: sites ended of all, and leaks seen by this run. */
+export function sitesAndLeaks(leaks: () => number): (done: number, total: number) => string {
+  return (done, total) => `site ${done} of ${total}, ${leaks()} leak${leaks() === 1 ? '' : 's'} so far`;
 }
 
 /** The report of one crawl, read from the database. */

@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { findBrowser } from '../../src/crawl/find-browser.js';
-import { crawlCommand, parseDuration, parseModes } from '../../src/commands/crawl.js';
+import { crawlCommand, parseDuration, parseModes, sitesAndLeaks } from '../../src/commands/crawl.js';
+import { progressLine } from '../../src/import/index.js';
 import { runCli } from '../helpers/cli.js';
 import { runIn } from '../helpers/command.js';
 
@@ -67,6 +68,11 @@ describe('crawl option parsing', () => {
     ['2m', 120_000],
     ['45', 45_000],
   ])('--timeout %s is %d ms', (text, ms) => expect(parseDuration(text)).toBe(ms));
+
+  test('the progress bar counts sites and the leaks seen so far', () => {
+    expect(progressLine(2, 6, 12, sitesAndLeaks(() => 5))).toBe('[####--------]  33%  site 2 of 6, 5 leaks so far');
+    expect(progressLine(6, 6, 4, sitesAndLeaks(() => 1))).toBe('[####] 100%  site 6 of 6, 1 leak so far');
+  });
 
   test('--modes keeps its order and refuses a mode named twice', () => {
     expect(parseModes('trackers,off')).toEqual(['trackers', 'off']);

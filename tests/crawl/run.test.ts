@@ -32,7 +32,7 @@ describe.skipIf(skip)('pinaudit crawl against stand-in sites', () => {
     const list = join(dir, 'sites.txt');
     writeFileSync(list, ['# stand-ins', 'shop-a.test', 'https://blog-b.test/', 'broken-c.test', 'redirect-d.test', 'silent-f.test', 'nowhere-g.test', 'www.shop-a.test'].join('\n'));
     crawl = await runCli([
-      'crawl', list, '--pages', '2', '--concurrency', '2', '--timeout', '5s', '--label', 'stand-ins',
+      'crawl', list, '--pages', '2', '--concurrency', '2', '--timeout', '15s', '--label', 'stand-ins',
       '--upstream-ca', sites.caPath, '--host-resolver-rules', sites.rules, '--ca-dir', join(dir, 'ca'), ...data(),
     ]);
     const json = await runCli(['report', '--crawl', '1', '--json', ...data()]);
