@@ -9,7 +9,8 @@
  * - broken-c.test: loads the tag library without the snippet's stub and calls `pintrk` unguarded
  *   before drawing its content: blocking the tag leaves the page blank with a script error;
  * - redirect-d.test: redirects its home page to shop-e.test (a tag, no links);
- * - silent-f.test: accepts connections and never answers.
+ * - silent-f.test: accepts connections and never answers;
+ * - tls-h.test: presents a self-signed certificate no one trusts.
  *
  * `extraSites(n)` adds `site-N.test` copies of shop-a for benchmarks. Used by the crawl tests and
  * `bench/crawl.ts`.
@@ -73,7 +74,7 @@ export interface StandInSites {
   close(): Promise<void>;
 }
 
-export const STAND_IN_SITES = ['shop-a.test', 'blog-b.test', 'broken-c.test', 'redirect-d.test', 'shop-e.test', 'silent-f.test'] as const;
+export const STAND_IN_SITES = ['shop-a.test', 'blog-b.test', 'broken-c.test', 'redirect-d.test', 'shop-e.test', 'silent-f.test', 'tls-h.test'] as const;
 
 function respond(res: http.ServerResponse, status: number, type: string, body: string | Buffer, extra: http.OutgoingHttpHeaders = {}): void {
   res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body), ...extra });
@@ -115,7 +116,7 @@ export async function startStandInSites(options: { extraSites?: number } = {}): 
     respond(res, 200, 'image/gif', GIF);
   });
   const extra = Array.from({ length: options.extraSites ?? 0 }, (_, i) => `site-${i + 1}.test`);
-  const names = [...STAND_IN_SITES.filter((s) => s !== 'silent-f.test'), ...extra];
+  const names = [...STAND_IN_SITES.filter((s) => s !== 'silent-f.test' && s !== 'tls-h.test'), ...extra];
   // The servers present the root too: the crawl's browser trusts --upstream-ca by public key.
   const siteCert = pki.server(names);
   const sites = https.createServer({ cert: siteCert.cert + pki.caPem, key: siteCert.key }, siteHandler);
@@ -126,11 +127,13 @@ export async function startStandInSites(options: { extraSites?: number } = {}): 
     s.on('close', () => silentSockets.delete(s));
     s.on('error', () => undefined);
   });
-  const [pinPort, sitePort, silentPort] = [await listen(pinterest), await listen(sites), await listen(silent)];
+  const untrusted = https.createServer(pki.selfSigned('tls-h.test'), siteHandler);
+  const [pinPort, sitePort, silentPort, tlsPort] = [await listen(pinterest), await listen(sites), await listen(silent), await listen(untrusted)];
   const rules = [
     `MAP *.pinterest.com 127.0.0.1:${pinPort}`,
     `MAP *.pinimg.com 127.0.0.1:${pinPort}`,
     `MAP silent-f.test 127.0.0.1:${silentPort}`,
+    `MAP tls-h.test 127.0.0.1:${tlsPort}`,
     ...names.map((n) => `MAP ${n} 127.0.0.1:${sitePort}`),
   ].join(', ');
   return {
@@ -140,9 +143,8 @@ export async function startStandInSites(options: { extraSites?: number } = {}): 
     pinterestSeen,
     close: async () => {
       for (const s of silentSockets) s.destroy();
-      const closing = [pinterest, sites, silent].map((s) => new Promise<void>((r) => s.close(() => r())));
-      pinterest.closeAllConnections();
-      sites.closeAllConnections();
+      const closing = [pinterest, sites, silent, untrusted].map((s) => new Promise<void>((r) => s.close(() => r())));
+      for (const s of [pinterest, sites, untrusted]) s.closeAllConnections();
       await Promise.all(closing);
       pki.cleanup();
     },

@@ -10,7 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import { screenshotDir } from '../crawl/paths.js';
 import { buildCrawlReport } from '../crawl/report.js';
 import type { CrawlQueries } from '../store/crawl-queries.js';
-import { WebError } from './params.js';
+import { PinauditError } from '../errors.js';
 
 export interface CrawlRouteDeps {
   crawls: CrawlQueries;
@@ -24,7 +24,7 @@ const SHOT = /^(\d{1,9})-(off|strip|trackers|all)-(\d{1,2})\.jpg$/;
 const MAX_DISAGREEMENTS = 500;
 
 function idParam(text: string, what: string): number {
-  if (!/^\d{1,9}$/.test(text)) throw new WebError(400, 'BAD_PARAM', `${what} must be a number`);
+  if (!/^\d{1,9}$/.test(text)) throw new PinauditError('BAD_PARAM', `${what} must be a number`);
   return Number(text);
 }
 
@@ -39,7 +39,7 @@ export function registerCrawlRoutes(app: FastifyInstance, deps: CrawlRouteDeps):
 
   app.get('/api/crawls/:id', async (req) => {
     const id = idParam((req.params as { id: string }).id, 'the crawl');
-    if (crawls.get(id) === null) throw new WebError(404, 'NOT_FOUND', `there is no crawl ${id}`);
+    if (crawls.get(id) === null) throw new PinauditError('NOT_FOUND', `there is no crawl ${id}`);
     const report = buildCrawlReport(crawls, id, deps.dataDir);
     const { disagreements } = report.attribution;
     return {
@@ -62,12 +62,12 @@ export function registerCrawlRoutes(app: FastifyInstance, deps: CrawlRouteDeps):
   app.get('/crawl-shots/:id/:file', async (req, reply) => {
     const params = req.params as { id: string; file: string };
     const id = idParam(params.id, 'the crawl');
-    if (!SHOT.test(params.file)) throw new WebError(404, 'NOT_FOUND', 'no such screenshot');
+    if (!SHOT.test(params.file)) throw new PinauditError('NOT_FOUND', 'no such screenshot');
     let body: Buffer;
     try {
       body = await readFile(join(screenshotDir(deps.dataDir, id), params.file));
     } catch {
-      throw new WebError(404, 'NOT_FOUND', 'no such screenshot');
+      throw new PinauditError('NOT_FOUND', 'no such screenshot');
     }
     return reply.type('image/jpeg').header('cache-control', 'max-age=3600').send(body);
   });

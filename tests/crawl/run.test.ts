@@ -30,7 +30,7 @@ describe.skipIf(skip)('pinaudit crawl against stand-in sites', () => {
     sites = await startStandInSites();
     dir = mkdtempSync(join(tmpdir(), 'pinaudit-crawl-'));
     const list = join(dir, 'sites.txt');
-    writeFileSync(list, ['# stand-ins', 'shop-a.test', 'https://blog-b.test/', 'broken-c.test', 'redirect-d.test', 'silent-f.test', 'nowhere-g.test', 'www.shop-a.test'].join('\n'));
+    writeFileSync(list, ['# stand-ins', 'shop-a.test', 'https://blog-b.test/', 'broken-c.test', 'redirect-d.test', 'silent-f.test', 'nowhere-g.test', 'tls-h.test', 'www.shop-a.test'].join('\n'));
     crawl = await runCli([
       'crawl', list, '--pages', '2', '--concurrency', '2', '--timeout', '15s', '--label', 'stand-ins',
       '--upstream-ca', sites.caPath, '--host-resolver-rules', sites.rules, '--ca-dir', join(dir, 'ca'), ...data(),
@@ -53,10 +53,10 @@ describe.skipIf(skip)('pinaudit crawl against stand-in sites', () => {
 
   test('finishes with exit 0, warns about the duplicate line, and prints the summary', () => {
     expect(crawl.code).toBe(0);
-    expect(crawl.stderr).toContain('line 8: shop-a.test is already listed on line 2; skipped');
-    expect(crawl.stdout).toMatch(/^pinaudit crawl 1 "stand-ins": 6 sites, 4 crawled, 2 failed/);
+    expect(crawl.stderr).toContain('line 9: shop-a.test is already listed on line 2; skipped');
+    expect(crawl.stdout).toMatch(/^pinaudit crawl 1 "stand-ins": 7 sites, 4 crawled, 3 failed/);
     expect(crawl.stdout).toContain('Blocking (trackers): 3 works, 0 changed, 1 broken.');
-    expect(report.crawl).toMatchObject({ id: 1, label: 'stand-ins', sites: 6, done: 4, failed: 2, pending: 0 });
+    expect(report.crawl).toMatchObject({ id: 1, label: 'stand-ins', sites: 7, done: 4, failed: 3, pending: 0 });
     expect(report.crawl.finishedAt).not.toBeNull();
   });
 
@@ -85,10 +85,12 @@ describe.skipIf(skip)('pinaudit crawl against stand-in sites', () => {
     expect(site('redirect-d.test')).toMatchObject({ state: 'done', redirected: true, finalSite: 'shop-e.test', finalUrl: 'https://shop-e.test/', tagPresent: true });
   });
 
-  test('a site that never answers and one that does not resolve fail with their reasons; the crawl went on', () => {
+  test('a site that never answers, one that does not resolve and one with an untrusted certificate fail with their reasons; the crawl went on', () => {
     expect(site('silent-f.test')).toMatchObject({ state: 'failed', errorKind: 'timeout' });
     expect(site('nowhere-g.test')).toMatchObject({ state: 'failed', errorKind: 'dns' });
-    expect(report.summary.failures).toEqual({ timeout: 1, dns: 1 });
+    expect(site('tls-h.test')).toMatchObject({ state: 'failed', errorKind: 'tls' });
+    expect(site('tls-h.test').error).toMatch(/ERR_CERT_/);
+    expect(report.summary.failures).toEqual({ timeout: 1, dns: 1, tls: 1 });
   });
 
   test('screenshots of both modes are kept as small JPEGs in the data dir', () => {
@@ -141,8 +143,8 @@ describe.skipIf(skip)('pinaudit crawl against stand-in sites', () => {
     expect(csv.code).toBe(0);
     const [header, ...rows] = parseCsv(csv.stdout);
     expect(header).toEqual(CRAWL_CSV_COLUMNS.map((c) => c.name));
-    expect(rows.map((r) => r[header!.indexOf('site')])).toEqual(['shop-a.test', 'blog-b.test', 'broken-c.test', 'redirect-d.test', 'silent-f.test', 'nowhere-g.test']);
-    expect(rows.map((r) => r[header!.indexOf('verdict')])).toEqual(['works', 'works', 'broken', 'works', '', '']);
+    expect(rows.map((r) => r[header!.indexOf('site')])).toEqual(['shop-a.test', 'blog-b.test', 'broken-c.test', 'redirect-d.test', 'silent-f.test', 'nowhere-g.test', 'tls-h.test']);
+    expect(rows.map((r) => r[header!.indexOf('verdict')])).toEqual(['works', 'works', 'broken', 'works', '', '', '']);
   });
 
   test('an unknown crawl is a usage error', async () => {
