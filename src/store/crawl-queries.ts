@@ -81,7 +81,8 @@ export interface CrawlQueries {
   close(): void;
 }
 
-const LEAK = "(r.third_party = 1 AND (r.leak_level IN ('full-url', 'origin') OR EXISTS (SELECT 1 FROM request_identifiers ri WHERE ri.request_id = r.id)))";
+/** A leak the site attempted: the writer's verdict on each request (migration 005, rollups.ts). */
+const LEAK = 'r.attempted = 1';
 
 export function openCrawlQueries(path: string): CrawlQueries {
   const { db } = openDatabase(path, { readonly: true });
