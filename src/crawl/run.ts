@@ -9,6 +9,7 @@
 import { mkdirSync } from 'node:fs';
 import { databasePath, listenProxy, loggedPipeline, openAuthority, openDataDir, warnIfRenewed } from '../app.js';
 import { classifyStage } from '../classify/index.js';
+import { lockDataDir, preparePrivateDir } from '../data-dir.js';
 import type { Config } from '../config.js';
 import { messageOf } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -52,6 +53,10 @@ export async function runCrawl(req: CrawlRequest): Promise<CrawlRun> {
   try {
     const authority = await openAuthority(config);
     warnIfRenewed(authority, log);
+    // The data directory is held by one pinaudit at a time (data-dir.ts), a crawl included.
+    preparePrivateDir(config.dataDir);
+    const lock = lockDataDir(config.dataDir);
+    closers.push(() => lock.release());
     const visits = new CrawlPages();
     const audit = options.modes[0] ?? 'off';
     const { store, fingerprint } = openDataDir(config, { blockMode: (flow) => visits.modeOf(flow.observation.proxyUser) ?? audit });
