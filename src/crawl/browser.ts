@@ -26,7 +26,7 @@ export function pemCertificates(pem: string): string[] {
   return pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
 }
 
-/** Flags of every browser pinaudit starts (see COMMON standards): quiet, no updates, no QUIC. */
+/** Flags of every Chromium pinaudit starts (the crawl's and the tests'): quiet, no updates, no QUIC. */
 export const CHROMIUM_FLAGS: readonly string[] = [
   '--headless',
   '--no-sandbox',

@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext } from 'playwright-core';
+import { CHROMIUM_FLAGS } from '../../src/crawl/browser.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
@@ -46,16 +47,6 @@ export interface LaunchOptions {
   thirdPartyCookies?: boolean;
 }
 
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 export async function launchThroughProxy(proxyPort: number, caPem: string | null, options: LaunchOptions = {}): Promise<TestBrowser> {
   const home = mkdtempSync(join(tmpdir(), 'pinaudit-chromium-'));
@@ -66,7 +57,7 @@ export async function launchThroughProxy(proxyPort: number, caPem: string | null
     execFileSync('certutil', ['-d', `sql:${db}`, '-N', '--empty-password'], { stdio: 'pipe' });
     execFileSync('certutil', ['-d', `sql:${db}`, '-A', '-t', 'C,,', '-n', 'pinaudit', '-i', join(home, 'ca.pem')], { stdio: 'pipe' });
   }
-  const launch = { executablePath: CHROMIUM, env: { ...process.env, HOME: home }, args: [...ARGS, `--proxy-server=http://127.0.0.1:${proxyPort}`] };
+  const launch = { executablePath: CHROMIUM, env: { ...process.env, HOME: home }, args: [...CHROMIUM_FLAGS, `--proxy-server=http://127.0.0.1:${proxyPort}`] };
   if (options.thirdPartyCookies) {
     const profile = join(home, 'profile');
     mkdirSync(join(profile, 'Default'), { recursive: true });
