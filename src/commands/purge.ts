@@ -6,9 +6,7 @@
 import { existsSync } from 'node:fs';
 import { databasePath } from '../app.js';
 import { PinauditError } from '../errors.js';
-import { openDatabase } from '../store/db.js';
-import { parseDay } from '../store/days.js';
-import { countPurgeable, purge, type PurgeOptions } from '../store/retention.js';
+import { countPurgeable, openDatabase, parseDay, purge, type PurgeOptions } from '../store/index.js';
 import type { Command } from './command.js';
 
 const options = {

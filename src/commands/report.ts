@@ -8,7 +8,7 @@
 import { buildAdviceReport, renderAdviceReport, type AdviceReport } from '../advice/report-section.js';
 import { databasePath } from '../app.js';
 import { PinauditError } from '../errors.js';
-import type { BlockingImpact, Queries, RangeFilter, SiteSummary, SitesVisited, Totals } from '../store/queries.js';
+import type { BlockingImpact, Queries, RangeFilter, SiteSummary, SitesVisited, Totals } from '../store/index.js';
 import type { IdentifierKind } from '../types.js';
 import type { Command } from './command.js';
 import { parseWhen } from './export.js';

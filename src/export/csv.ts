@@ -26,7 +26,7 @@
  * never built in memory.
  */
 import { createHmac, randomBytes } from 'node:crypto';
-import type { RequestIdentifier, RequestRow } from '../store/queries.js';
+import type { RequestIdentifier, RequestRow } from '../store/index.js';
 
 /** Version of the column set below. */
 export const CSV_SCHEMA_VERSION = 2;

@@ -25,9 +25,7 @@ import { ensureWritableDir } from '../fs-util.js';
 import { Pipeline, type Stage, type TunnelEvent } from '../pipeline.js';
 import { NOTHING_PREVENTED } from '../policy/index.js';
 import { CHECK_HOST, hostOf, isPinterestHost, siteOf } from '../pinterest/domains.js';
-import { dayKey } from '../store/days.js';
-import { openQueries, type Queries } from '../store/queries.js';
-import { createStore, recordStage, type Store } from '../store/writer.js';
+import { createStore, dayKey, openQueries, recordStage, type Queries, type Store } from '../store/index.js';
 import { HarEntryError, isNavigation, readHarEntry, toObservation } from './har-entry.js';
 import { HarScanner, HarSyntaxError, type RawEntry } from './har-scanner.js';
 
@@ -212,7 +210,7 @@ async function run(
 
   summary.sitesVisited = new Set([...visits.values()].map((v) => v.event.site)).size;
   if (!summary.visitsAlreadyCounted) {
-    for (const { event, count } of visits.values()) for (let i = 0; i < count; i++) store.tunnel(event);
+    for (const { event, count } of visits.values()) for (let i = 0; i < count; i++) store.visit(event);
   }
   store.flush();
   const health = store.health();

@@ -3,6 +3,7 @@
  * them, what blocking prevented, and sites visited versus sites that leaked.
  */
 import type { Action, AttributionMethod, IdentifierKind, LineItem } from '../types.js';
+import { BACKGROUND_SITES } from './background-hosts.js';
 import { dayKey } from './days.js';
 import { IDENTIFIER_SITES_SQL, ROLLUP_CTE, edges, SITE_DETAIL_ROWS, SITES_CTE, TOTALS_CTE, rangeParams, type RangeFilter, type StatementCache } from './query-sql.js';
 
@@ -277,7 +278,8 @@ export class SiteQueries {
        ) GROUP BY site`,
       params,
     );
-    const visitedSites = all.filter((x) => x.visits > 0);
+    // Days counted before background hosts were left out may still hold them.
+    const visitedSites = all.filter((x) => x.visits > 0 && !BACKGROUND_SITES.has(x.site));
     const sites = [...visitedSites]
       .sort((a, b) => b.reachedLeaks - a.reachedLeaks || b.attemptedLeaks - a.attemptedLeaks || b.visits - a.visits
         || (a.site < b.site ? -1 : a.site > b.site ? 1 : 0))

@@ -17,6 +17,8 @@ import { prune, purge, type PruneReport, type PurgeOptions } from './retention.j
 import { importLedger, type ImportLedger } from './imports.js';
 import { toOutcomeColumns, toPending, type OutcomeColumns, type PendingRequest } from './rows.js';
 import { createSettingsHandle, type SettingsHandle } from './settings.js';
+import { VisitFilter } from './visits.js';
+import { isBackgroundHost } from './background-hosts.js';
 import { prepareSwitchInsert, writeSwitches, type SwitchRecord } from './switches.js';
 
 export type { SettingsHandle } from './settings.js';
@@ -69,8 +71,13 @@ export interface Store {
   complete(flowId: string, outcome: Outcome): void;
   /** Queues the person's privacy switches one exchange showed (migration 008). Never throws. */
   recordSwitches(readings: readonly SwitchRecord[]): void;
-  /** Counts a blind tunnel (site per day only), unless tunnel counting is off. */
+  /**
+   * Counts a blind tunnel or plain-HTTP request as a visit to its site (per day only), unless
+   * tunnel counting is off or it is not a visit (visits.ts: background hosts, subresources).
+   */
   tunnel(event: TunnelEvent): void;
+  /** Counts a visit known from evidence (a HAR file's entry); only background hosts are left out. */
+  visit(event: TunnelEvent): void;
   /** Writes everything queued now, in one transaction. On failure keeps the rows (see health). */
   flush(): void;
   /** Flushes (waiting up to 2 s for locks) and closes. Returns the final health. */
@@ -125,6 +132,7 @@ class BatchingStore implements Store {
   readonly #now: () => number;
   readonly #blockMode: (flow: Flow) => string | null;
   readonly #countTunnels: boolean | undefined;
+  readonly #visits = new VisitFilter();
   readonly #retentionDays: number | null | undefined;
   #inserts: PendingRequest[] = [];
   #completions: Array<{ flowId: string; outcome: OutcomeColumns }> = [];
@@ -209,11 +217,21 @@ class BatchingStore implements Store {
   tunnel(event: TunnelEvent): void {
     if (this.#closed || event.site === null) return;
     if (!(this.#countTunnels ?? this.settings.get().tunnelCounting)) return;
-    const day = dayKey(event.time);
-    const key = `${day}\0${event.site}`;
+    if (this.#visits.isVisit(event)) this.#countVisit(event.site, event.time);
+  }
+
+  visit(event: TunnelEvent): void {
+    if (this.#closed || event.site === null || isBackgroundHost(event.host, event.site)) return;
+    if (!(this.#countTunnels ?? this.settings.get().tunnelCounting)) return;
+    this.#countVisit(event.site, event.time);
+  }
+
+  #countVisit(site: string, time: number): void {
+    const day = dayKey(time);
+    const key = `${day}\0${site}`;
     const entry = this.#tunnels.get(key);
     if (entry) entry.count += 1;
-    else this.#tunnels.set(key, { day, site: event.site, count: 1 });
+    else this.#tunnels.set(key, { day, site, count: 1 });
     this.#schedule();
   }
 

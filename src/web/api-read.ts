@@ -4,8 +4,7 @@
  * been written by a website, and the UI renders them as text only.
  */
 import type { FastifyInstance } from 'fastify';
-import type { Queries, SiteSort, TimelinePoint } from '../store/queries.js';
-import type { SettingsHandle } from '../store/writer.js';
+import type { Queries, SettingsHandle, SiteSort, TimelinePoint } from '../store/index.js';
 import { intParam, oneOf, parseRange, parseRequestFilter, textParam, type QueryBag, type ResolvedRange } from './params.js';
 import { PinauditError } from '../errors.js';
 

@@ -4,9 +4,13 @@
  * are validated and turned into calls on the settings handle and the purge function.
  */
 import type { FastifyInstance } from 'fastify';
-import type { PruneReport, PurgeOptions } from '../store/retention.js';
-import { validateSettings, type StoredSettings } from '../store/settings.js';
-import type { SettingsHandle } from '../store/writer.js';
+import {
+  validateSettings,
+  type PruneReport,
+  type PurgeOptions,
+  type SettingsHandle,
+  type StoredSettings,
+} from '../store/index.js';
 import { siteParam } from './api-read.js';
 import { PinauditError } from '../errors.js';
 import { parseTime } from './params.js';

@@ -3,8 +3,7 @@
  * Everything arrives as untrusted text; a bad value is a 400 that names the parameter.
  */
 import { PinauditError } from '../errors.js';
-import { parseWhen } from '../store/days.js';
-import type { RequestFilter } from '../store/queries.js';
+import { parseWhen, type RequestFilter } from '../store/index.js';
 import { CATEGORY_FILTERS, DECISION_FILTERS } from '../types.js';
 
 /** A query string as fastify parses it. */

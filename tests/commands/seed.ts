@@ -38,9 +38,10 @@ export function seed(dataDir: string, now: number) {
   // Outside a 7-day report.
   store.record(flowFor('old.example', d20));
   // Visits: three sites on day 1, one of them never leaked.
-  for (const site of ['shop.example', 'news.example', 'quiet.example']) {
-    store.tunnel({ client: '127.0.0.1', host: `www.${site}`, site, url: null, time: d1 });
-  }
+  // A minute apart: connections to another site within moments of a page are its subresources.
+  ['shop.example', 'news.example', 'quiet.example'].forEach((site, i) => {
+    store.tunnel({ client: '127.0.0.1', host: `www.${site}`, site, url: null, time: d1 + i * 60_000 });
+  });
   const health = store.close();
   if (health.pending > 0 || health.dropped > 0) throw new Error(`seeding failed: ${health.lastError}`);
   return { path, d1, d2, d20 };

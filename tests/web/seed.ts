@@ -52,7 +52,7 @@ export function seed(store: Store, now: number): void {
   rec(makeFlow({ observation: { time: now - 11 * 60_000 }, finding: { page: page('evil.example', FORMULA_URL), identifiers: [] } }));
   rec(credentialFlow('s3cret-session-value', now - 20 * 60_000));
   store.tunnel({ client: '127.0.0.1', host: 'www.shop.example', site: 'shop.example', url: null, time: now - HOUR });
-  store.tunnel({ client: '127.0.0.1', host: 'www.bank.example', site: 'bank.example', url: null, time: now - HOUR });
+  store.tunnel({ client: '127.0.0.1', host: 'www.bank.example', site: 'bank.example', url: null, time: now - HOUR + 60_000 });
   store.flush();
 }
 

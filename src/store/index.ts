@@ -1,0 +1,42 @@
+/**
+ * The store's one entry point: what the rest of pinaudit may use. The write side (`createStore`,
+ * the record stage), the read side (`openQueries` and the shapes it returns), retention and purge,
+ * settings, and the day helpers the commands parse dates with. Everything else in this folder
+ * (the SQL, the roll-up definitions, the batch writer) is private to it.
+ */
+export { createStore, recordStage, type Store, type StoreHealth, type StoreOptions } from './writer.js';
+export {
+  createQueries,
+  openQueries,
+  type BlockingImpact,
+  type CategoryCount,
+  type IdentifierSite,
+  type IdentifierSummary,
+  type LeakLevelCounts,
+  type Queries,
+  type RangeFilter,
+  type RequestFilter,
+  type RequestIdentifier,
+  type RequestPage,
+  type RequestRow,
+  type SiteDetail,
+  type SiteSort,
+  type SitesVisited,
+  type SiteSummary,
+  type TimelinePoint,
+  type Totals,
+} from './queries.js';
+export { countPurgeable, prune, purge, type PruneReport, type PurgeOptions } from './retention.js';
+export { DEFAULT_SETTINGS, validateSettings, type SettingsHandle, type StoredSettings } from './settings.js';
+export { openDatabase, type Database } from './db.js';
+export { StoreError, type StoreErrorCode } from './errors.js';
+export { dayKey, nextDay, parseDay, parseWhen, startOfDay } from './days.js';
+export { importLedger, type ImportLedger } from './imports.js';
+export {
+  createCrawlQueries,
+  openCrawlQueries,
+  type CrawlListItem,
+  type CrawlQueries,
+  type CrawlRequestRow,
+  type CrawlSiteRow,
+} from './crawl-queries.js';
