@@ -44,9 +44,12 @@ const numberFormat = new Intl.NumberFormat();
 export const fmtNumber = (n) => (n === null || n === undefined ? '–' : numberFormat.format(n));
 
 const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+const dateTimeSeconds = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
 const timeOnly = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
 /** A local date and time. */
 export const fmtTime = (ms) => (ms === null || ms === undefined ? '–' : dateTime.format(new Date(ms)));
+/** A local date and time with seconds (the request list: requests come seconds apart). */
+export const fmtTimeSeconds = (ms) => (ms === null || ms === undefined ? '–' : dateTimeSeconds.format(new Date(ms)));
 /** A local time of day with seconds (the Live view). */
 export const fmtClock = (ms) => timeOnly.format(new Date(ms));
 
@@ -79,3 +82,18 @@ export function emptyState(title, text, ...actions) {
 
 /** A long value (URL, fingerprint) shown in full as text, wrapped. */
 export const mono = (text) => h('span', { class: 'mono' }, text ?? '–');
+
+/**
+ * A URL as a person reads it: percent-escapes decoded (a JSON payload becomes legible) and cut
+ * to `max` characters with an ellipsis. Still shown as text only.
+ */
+export function readableUrl(url, max = 120) {
+  if (url === null || url === undefined) return '–';
+  let text = String(url);
+  try {
+    text = decodeURI(text);
+  } catch {
+    // Malformed escapes: shown as they are.
+  }
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}

@@ -113,6 +113,23 @@ describe.skipIf(skip)('dashboard in Chromium', () => {
     expect(dialogs).toEqual([]);
   });
 
+  test('a request opens to its reasons, identifiers, decision and what it prevented; times carry seconds', async () => {
+    await page.goto(`${origin}/#/requests?site=news.example`);
+    await page.waitForSelector('#requests-table');
+    expect(await page.textContent('#requests-table tbody tr td')).toMatch(/\d{1,2}:\d{2}:\d{2}/);
+    expect(await page.locator('#requests-table tr.detail').first().isHidden()).toBe(true);
+    await page.locator('#requests-table button', { hasText: 'Details' }).first().click();
+    const detail = page.locator('#requests-table tr.detail').first();
+    expect(await detail.isVisible()).toBe(true);
+    const text = (await detail.textContent()) ?? '';
+    expect(text).toContain('https://news.example/article/1');
+    expect(text).toContain('learned from the Referer header');
+    expect(text).toContain('_pinterest_ct_ua');
+    expect(text).toContain('trackers mode blocks widgets');
+    expect(text).toContain('everything: the request was answered locally and never reached Pinterest');
+    expect(text).toContain('the policy prevented all of it');
+  });
+
   test('the live view shows a new finding within a second, and pauses', async () => {
     await page.goto(`${origin}/#/live`);
     await page.waitForSelector('#live-state.on');

@@ -1,5 +1,5 @@
 /** Live: completed Pinterest requests as they happen (server-sent events), with a pause button. */
-import { h, fmtClock, mono, badge, siteLink, clear } from '../dom.js';
+import { h, fmtClock, mono, badge, siteLink, clear, readableUrl } from '../dom.js';
 
 export const title = 'Live';
 
@@ -9,8 +9,8 @@ const MAX_HELD = 1000;
 function row(e) {
   return h('tr', { class: e.thirdParty && e.leakLevel && e.leakLevel !== 'none' ? 'leak-row' : null, dataset: { seq: String(e.seq) } },
     h('td', {}, fmtClock(e.time)),
-    h('td', {}, e.site ? siteLink(e.site) : h('span', { class: 'muted' }, '–'), e.pageUrl ? h('div', { class: 'small' }, mono(e.pageUrl)) : null),
-    h('td', {}, mono(e.host), h('div', { class: 'small' }, mono(e.path))),
+    h('td', {}, e.site ? siteLink(e.site) : h('span', { class: 'muted' }, '–'), e.pageUrl ? h('div', { class: 'small', title: e.pageUrl }, mono(readableUrl(e.pageUrl))) : null),
+    h('td', {}, mono(e.host), h('div', { class: 'small', title: e.path }, mono(readableUrl(e.path, 80)))),
     h('td', {}, e.category ? badge(e.category, `cat-${e.category}`) : badge('unclassified', 'muted')),
     h('td', { class: 'num' }, String(e.identifiers)),
     h('td', {}, e.decision ? badge(e.decision, e.decision) : '–'),
