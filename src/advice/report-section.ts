@@ -2,7 +2,7 @@
  * The "Does the advice work?" part of `pinaudit report`: the switches card as lines of text, one
  * line per tracking-id change, and the same in `--json` (times ISO 8601 UTC).
  */
-import type { AdviceQueries } from '../store/query-advice.js';
+import type { AdviceQueries } from '../store/index.js';
 import { adviceSummary, describeIdChange, idChanges } from './summary.js';
 
 /** `report --json` → `advice`. */

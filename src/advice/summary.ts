@@ -3,7 +3,7 @@
  * report and `report --json`: each switch with its state and since when, what still reached
  * Pinterest while it was off, and every tracking-id change with what tied it back.
  */
-import type { AdviceQueries, ReachedDuring } from '../store/query-advice.js';
+import type { AdviceQueries, ReachedDuring } from '../store/index.js';
 import { findIdChanges, LINKING_KINDS, TRACKED_NAMES, type IdChange } from './id-changes.js';
 import { OFFSITE_SWITCH } from '../pinterest/account-settings.js';
 import { offPeriods, stateLookup, switchStatuses, type OffPeriod, type SwitchStatus, type SwitchState } from './switch-periods.js';

@@ -32,6 +32,7 @@ export { openDatabase, type Database } from './db.js';
 export { StoreError, type StoreErrorCode } from './errors.js';
 export { dayKey, nextDay, parseDay, parseWhen, startOfDay } from './days.js';
 export { importLedger, type ImportLedger } from './imports.js';
+export { createAdviceQueries, SIGHTING_REQUEST_LIMIT, type AdviceQueries, type ReachedDuring } from './query-advice.js';
 export {
   createCrawlQueries,
   openCrawlQueries,

@@ -6,7 +6,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { adviceSummary, durationWords, idChanges } from '../advice/summary.js';
-import type { AdviceQueries } from '../store/query-advice.js';
+import type { AdviceQueries } from '../store/index.js';
 import { parseRange, type QueryBag } from './params.js';
 
 export interface AdviceDeps {
