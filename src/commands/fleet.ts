@@ -8,7 +8,7 @@ import { PinauditError } from '../errors.js';
 import { migrateFleet } from '../fleet/migrate.js';
 import { connectFleet, fleetTarget, type FleetDb } from '../fleet/pg.js';
 import { countFleetPrunable, pruneFleet } from '../fleet/prune.js';
-import { dayKey, parseDay } from '../store/days.js';
+import { dayKey, parseDay } from '../store/index.js';
 import type { Command } from './command.js';
 
 const options = {

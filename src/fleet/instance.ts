@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Database } from '../store/db.js';
+import type { Database } from '../store/index.js';
 
 const KEY = 'instance_id';
 

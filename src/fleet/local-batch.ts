@@ -4,8 +4,7 @@
  * roll-up rows those requests touched, and the tunnel counts of the recent days. Also the marker
  * table (migration 009) that says how far each stream went, per fleet database.
  */
-import { dayKey } from '../store/days.js';
-import type { Database } from '../store/db.js';
+import { dayKey, type Database } from '../store/index.js';
 import { REFERENCED, REQUEST_CHILDREN, ROLLUPS, TUNNELS, type RollupTable, type Stream } from './tables.js';
 
 export type Row = Record<string, unknown>;

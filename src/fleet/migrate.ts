@@ -5,8 +5,16 @@
  * first check to the last migration, makes instances that start together apply each one once.
  */
 import { join } from 'node:path';
-import { findMigrationsDir, loadMigrations, pendingMigrations, type AppliedRow, type Migration, type MigrationReport } from '../store/migrate.js';
-import { StoreError, messageOf } from '../store/errors.js';
+import {
+  findMigrationsDir,
+  loadMigrations,
+  pendingMigrations,
+  StoreError,
+  type AppliedRow,
+  type Migration,
+  type MigrationReport,
+} from '../store/index.js';
+import { messageOf } from '../errors.js';
 import type { FleetDb } from './pg.js';
 
 /** An arbitrary constant naming pinaudit's migration lock among the server's advisory locks. */

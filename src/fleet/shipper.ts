@@ -7,7 +7,7 @@
  * One shipper per instance: a server-side advisory lock keyed by the instance id keeps a second
  * process on the same data directory from interleaving its shipments.
  */
-import { openDatabase, type Database } from '../store/db.js';
+import { openDatabase, type Database } from '../store/index.js';
 import { messageOf } from '../errors.js';
 import type { Logger } from '../log.js';
 import { migrateFleet } from './migrate.js';

@@ -15,7 +15,7 @@
  * migration instead of failing the shipment.
  */
 
-import { ROLLUPS as STORE_ROLLUPS } from '../store/rollups.js';
+import { ROLLUPS as STORE_ROLLUPS } from '../store/index.js';
 
 /** A roll-up table and the columns that select the rows a batch of requests touched. */
 export interface RollupTable {

@@ -33,6 +33,8 @@ export { StoreError, type StoreErrorCode } from './errors.js';
 export { dayKey, nextDay, parseDay, parseWhen, startOfDay } from './days.js';
 export { importLedger, type ImportLedger } from './imports.js';
 export { createAdviceQueries, SIGHTING_REQUEST_LIMIT, type AdviceQueries, type ReachedDuring } from './query-advice.js';
+export { ROLLUPS, type Rollup } from './rollups.js';
+export { findMigrationsDir, loadMigrations, pendingMigrations, type AppliedRow, type Migration, type MigrationReport } from './migrate.js';
 export {
   createCrawlQueries,
   openCrawlQueries,
