@@ -13,7 +13,7 @@ import { parseSiteList, type SiteEntry } from '../crawl/sites.js';
 import { messageOf, PinauditError } from '../errors.js';
 import { createProgressBar } from '../import/index.js';
 import { createLogger, routeConsole } from '../log.js';
-import { openCrawlQueries } from '../store/crawl-queries.js';
+import { openCrawlQueries } from '../store/index.js';
 import { BLOCK_MODES, type BlockMode } from '../types.js';
 import type { Command, Io } from './command.js';
 

@@ -10,7 +10,7 @@
  * The disagreeing requests are listed, so every figure can be checked by hand.
  */
 import { siteOf } from '../pinterest/domains.js';
-import type { CrawlRequestRow } from '../store/crawl-queries.js';
+import type { CrawlRequestRow } from '../store/index.js';
 
 export interface Agreement {
   /** Requests compared. */

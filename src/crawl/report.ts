@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { table } from '../commands/report.js';
 import { PinauditError } from '../errors.js';
-import type { CrawlListItem, CrawlQueries, CrawlSiteRow } from '../store/crawl-queries.js';
+import type { CrawlListItem, CrawlQueries, CrawlSiteRow } from '../store/index.js';
 import type { BlockMode } from '../types.js';
 import { measureAttribution, type AttributionReport } from './attribution.js';
 import { screenshotDir } from './paths.js';

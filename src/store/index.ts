@@ -43,3 +43,4 @@ export {
   type CrawlRequestRow,
   type CrawlSiteRow,
 } from './crawl-queries.js';
+export { crawlKey, openCrawlStore, type CrawlRecord, type CrawlStore } from './crawls.js';

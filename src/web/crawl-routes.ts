@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { screenshotDir } from '../crawl/paths.js';
 import { buildCrawlReport } from '../crawl/report.js';
-import type { CrawlQueries } from '../store/crawl-queries.js';
+import type { CrawlQueries } from '../store/index.js';
 import { PinauditError } from '../errors.js';
 
 export interface CrawlRouteDeps {

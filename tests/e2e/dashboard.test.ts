@@ -98,11 +98,12 @@ describe.skipIf(skip)('dashboard in Chromium', () => {
   });
 
   test('markup in a page URL is shown as text and runs nothing', async () => {
+    // A hash change keeps the previous view's markup until the new one renders: wait for this site's.
     await page.goto(`${origin}/#/site/evil.example`);
-    await page.waitForSelector('table.pages');
+    await page.waitForFunction(() => document.querySelector('h1.site-name')?.textContent === 'evil.example');
     expect(await page.locator('table.pages td.url').allTextContents()).toContain(XSS_URL);
     await page.goto(`${origin}/#/requests?site=evil.example`);
-    await page.waitForSelector('#requests-table');
+    await page.waitForFunction((url) => document.querySelector('#requests-table')?.textContent?.includes(url), XSS_URL);
     expect(await page.textContent('#requests-table')).toContain(XSS_URL);
     d.live.publish(event(XSS_URL));
     await page.goto(`${origin}/#/live`);
