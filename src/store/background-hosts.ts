@@ -31,6 +31,7 @@ export const BACKGROUND_SITES: ReadonlySet<string> = new Set([
 export const BACKGROUND_HOSTS: ReadonlySet<string> = new Set([
   'google.com', // Chromium's default-search and NTP requests to the bare domain
   'clients1.google.com', 'clients2.google.com', 'clients3.google.com', 'clients4.google.com', 'clients5.google.com', 'clients6.google.com',
+  'accounts.google.com', // Chromium's account check at start-up, with or without sign-in
   'android.clients.google.com', 'update.googleapis.com', 'safebrowsing.google.com', 'dl.google.com', 'tools.google.com',
   'firefox.settings.services.mozilla.com', 'push.services.mozilla.com', 'incoming.telemetry.mozilla.org',
   'detectportal.firefox.com', 'aus5.mozilla.org', 'shavar.services.mozilla.com', 'location.services.mozilla.com',
@@ -38,8 +39,16 @@ export const BACKGROUND_HOSTS: ReadonlySet<string> = new Set([
   'edge.microsoft.com', 'config.edge.skype.com', 'nav.smartscreen.microsoft.com', 'ctldl.windowsupdate.com',
 ]);
 
-/** Whether a tunnel to `host` (of registrable domain `site`) is the browser's or the OS's own traffic. */
+/**
+ * Whether a tunnel to `host` (of registrable domain `site`) is the browser's or the OS's own traffic.
+ * The host's own suffixes are checked too: the public suffix list makes some service domains
+ * (googleapis.com) suffixes, so each of their hosts is a "site" of its own.
+ */
 export function isBackgroundHost(host: string, site: string | null): boolean {
   const h = host.toLowerCase().replace(/\.$/, '');
-  return BACKGROUND_HOSTS.has(h) || (site !== null && BACKGROUND_SITES.has(site.toLowerCase()));
+  if (BACKGROUND_HOSTS.has(h) || (site !== null && BACKGROUND_SITES.has(site.toLowerCase()))) return true;
+  for (let dot = h.indexOf('.'); dot !== -1; dot = h.indexOf('.', dot + 1)) {
+    if (BACKGROUND_SITES.has(h.slice(dot + 1))) return true;
+  }
+  return false;
 }
