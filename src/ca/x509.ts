@@ -1,15 +1,17 @@
 /**
- * Certificate minting: the only module that imports @peculiar/x509. Keys are ECDSA P-256 made and
+ * Certificate minting: the only module that imports @peculiar/x509 (and its ASN.1 packages). Keys are ECDSA P-256 made and
  * used through Node's WebCrypto, so signing a leaf costs well under a millisecond and never blocks
  * the event loop for long (node-forge's RSA in JavaScript took ~200 ms per host).
  *
  * The root carries a critical Name Constraints extension (RFC 5280 §4.2.1.10) that permits only the
  * given DNS subtrees and excludes every IPv4 and IPv6 address, so its key cannot mint a certificate
- * that verifiers accept for any other site. The extension is DER-encoded here by hand: it is a few
- * nested TLVs, and @peculiar/x509 has no class for it.
+ * that verifiers accept for any other site. @peculiar/x509 has no class for that extension, so it is
+ * built from the ASN.1 schema of @peculiar/asn1-x509 (which @peculiar/x509 itself is built on).
  */
 import 'reflect-metadata';
 import { createHash, webcrypto } from 'node:crypto';
+import { AsnConvert } from '@peculiar/asn1-schema';
+import { GeneralName, GeneralSubtree, GeneralSubtrees, NameConstraints } from '@peculiar/asn1-x509';
 import * as x509 from '@peculiar/x509';
 
 export type { CryptoKey };
@@ -46,35 +48,14 @@ export async function keyPairFromPem(pem: string): Promise<KeyPair> {
   return { privateKey, publicKey };
 }
 
-/** DER tag-length-value. */
-function tlv(tag: number, content: Buffer): Buffer {
-  const n = content.length;
-  let len: Buffer;
-  if (n < 0x80) len = Buffer.from([n]);
-  else if (n < 0x100) len = Buffer.from([0x81, n]);
-  else if (n < 0x10000) len = Buffer.from([0x82, n >> 8, n & 0xff]);
-  else throw new Error('DER value too long');
-  return Buffer.concat([Buffer.from([tag]), len, content]);
-}
-
-const SEQUENCE = 0x30;
-const DNS_NAME = 0x82; // [2] IMPLICIT IA5String
-const IP_ADDRESS = 0x87; // [7] IMPLICIT OCTET STRING (address followed by mask)
-const PERMITTED = 0xa0; // [0] IMPLICIT GeneralSubtrees
-const EXCLUDED = 0xa1; // [1] IMPLICIT GeneralSubtrees
-
-/** DER of NameConstraints permitting `dnsNames` (and their subdomains), excluding all IPs. */
+/** DER of NameConstraints permitting `dnsNames` (and their subdomains), excluding all IPv4 and IPv6 addresses. */
 export function nameConstraintsDer(dnsNames: readonly string[]): Buffer {
-  const subtree = (base: Buffer): Buffer => tlv(SEQUENCE, base);
-  const permitted = dnsNames.map((d) => subtree(tlv(DNS_NAME, Buffer.from(d, 'ascii'))));
-  const excluded = [
-    subtree(tlv(IP_ADDRESS, Buffer.alloc(8))), // 0.0.0.0/0
-    subtree(tlv(IP_ADDRESS, Buffer.alloc(32))), // ::/0
-  ];
-  return tlv(
-    SEQUENCE,
-    Buffer.concat([tlv(PERMITTED, Buffer.concat(permitted)), tlv(EXCLUDED, Buffer.concat(excluded))]),
-  );
+  const subtrees = (names: GeneralName[]): GeneralSubtrees => new GeneralSubtrees(names.map((base) => new GeneralSubtree({ base })));
+  const constraints = new NameConstraints({
+    permittedSubtrees: subtrees(dnsNames.map((dNSName) => new GeneralName({ dNSName }))),
+    excludedSubtrees: subtrees([new GeneralName({ iPAddress: '0.0.0.0/0' }), new GeneralName({ iPAddress: '::/0' })]),
+  });
+  return Buffer.from(AsnConvert.serialize(constraints));
 }
 
 function serial(): string {

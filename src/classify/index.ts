@@ -8,5 +8,4 @@ export { classifyStage, type ClassifyStageOptions } from './stage.js';
 export { RecentPages, type RecentPagesOptions } from './recent-pages.js';
 export { createFingerprinter, loadOrCreateSecret, SECRET_BYTES, SECRET_FILE } from './fingerprint.js';
 export { buildObservation, joinHeaders, type ObservationInput } from './observation.js';
-export { RECENT_WINDOW_MS } from './attribution.js';
 export { LIMITS } from './limits.js';

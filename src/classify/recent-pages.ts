@@ -6,7 +6,7 @@
 import type { TunnelEvent } from '../pipeline.js';
 import type { RecentPage } from '../types.js';
 import { isPinterestSite } from '../pinterest/domains.js';
-import { isRecent, RECENT_WINDOW_MS } from './attribution.js';
+import { isRecent } from './attribution.js';
 
 export interface RecentPagesOptions {
   /** Most clients remembered (default 1024). */
@@ -16,7 +16,6 @@ export interface RecentPagesOptions {
 /** Last non-Pinterest site per client, with LRU eviction. */
 export class RecentPages {
   /** How long a remembered page may explain a request, in milliseconds. */
-  static readonly WINDOW_MS = RECENT_WINDOW_MS;
   // A Map iterates in insertion order; re-inserting on update makes the first key the stalest.
   readonly #pages = new Map<string, RecentPage>();
   readonly #max: number;

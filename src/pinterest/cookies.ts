@@ -36,8 +36,3 @@ export const SESSION_COOKIE = '_pinterest_sess';
 export const CREDENTIAL_NAMES: ReadonlySet<string> = new Set(
   [...COOKIES].filter(([, info]) => info.kind === 'credential').map(([name]) => name),
 );
-
-/** The kind of a cookie name, or `null` for cookies that identify nobody. */
-export function cookieKind(name: string): CookieKind | null {
-  return COOKIES.get(name)?.kind ?? null;
-}

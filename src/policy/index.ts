@@ -3,7 +3,7 @@
  * helpers the proxy uses to apply it (the stripped request, the local answer to a blocked one).
  * Nothing here does I/O.
  */
-export { BLOCK_MODES, isBlockMode, makePolicySettings, type BlockMode, type PolicySettings } from './modes.js';
+export { BLOCK_MODES, makePolicySettings, type BlockMode, type PolicySettings } from './modes.js';
 export { decide } from './decide.js';
 export { NOTHING_PREVENTED, preventedByBlock, preventedByStrip } from './prevented.js';
 export {

@@ -21,11 +21,6 @@ export interface PolicySettings {
   readonly exceptions: ReadonlySet<string>;
 }
 
-/** True for one of `BLOCK_MODES` (for values read from flags, the database or the dashboard). */
-export function isBlockMode(value: unknown): value is BlockMode {
-  return typeof value === 'string' && (BLOCK_MODES as readonly string[]).includes(value);
-}
-
 /**
  * Builds settings with exceptions normalised the way `Finding.page.site` is written (lower case,
  * no surrounding whitespace, no trailing dot), so a user's `Example.org.` still matches.

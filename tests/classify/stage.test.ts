@@ -3,6 +3,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { classifyStage, RecentPages } from '../../src/classify/index.js';
+import { RECENT_WINDOW_MS } from '../../src/classify/attribution.js';
 import { Pipeline, type TunnelEvent } from '../../src/pipeline.js';
 import { fingerprint, makeObservation } from './helpers.js';
 
@@ -49,8 +50,8 @@ describe('RecentPages', () => {
   test('forgets pages outside the window', () => {
     const pages = new RecentPages();
     pages.note(tunnel('c', 'a.example', 'a.example', T));
-    expect(pages.get('c', T + RecentPages.WINDOW_MS)).not.toBeNull();
-    expect(pages.get('c', T + RecentPages.WINDOW_MS + 1)).toBeNull();
+    expect(pages.get('c', T + RECENT_WINDOW_MS)).not.toBeNull();
+    expect(pages.get('c', T + RECENT_WINDOW_MS + 1)).toBeNull();
   });
 
   test('is bounded, evicting the least recently updated client', () => {

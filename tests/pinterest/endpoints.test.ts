@@ -4,7 +4,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { endpointOf, ENDPOINTS } from '../../src/pinterest/endpoints.js';
-import { COOKIES, CREDENTIAL_NAMES, cookieKind } from '../../src/pinterest/cookies.js';
+import { COOKIES, CREDENTIAL_NAMES } from '../../src/pinterest/cookies.js';
 import { isPinterestHost, PINTEREST_DOMAINS } from '../../src/pinterest/domains.js';
 import type { Category } from '../../src/types.js';
 
@@ -108,7 +108,7 @@ describe('cookie vocabulary', () => {
     ['_auth', 'credential'],
     ['ar_debug', null],
     ['sessionid', null],
-  ])('%s is %s', (name, kind) => expect(cookieKind(name)).toBe(kind));
+  ])('%s is %s', (name, kind) => expect(COOKIES.get(name)?.kind ?? null).toBe(kind));
 
   test('credentials are exactly the session, CSRF and auth cookies', () => {
     expect([...CREDENTIAL_NAMES].sort()).toEqual(['_auth', '_pinterest_sess', 'csrftoken']);
