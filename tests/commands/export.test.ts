@@ -7,28 +7,9 @@ import { exportCommand } from '../../src/commands/export.js';
 import { CSV_COLUMNS } from '../../src/export/csv.js';
 import { dayKey } from '../../src/store/days.js';
 import { runCli } from '../helpers/cli.js';
+import { parseCsv } from '../helpers/csv.js';
 import { runIn } from '../helpers/command.js';
 import { HASH, seed } from './seed.js';
-
-/** RFC 4180 parsing, enough for the export's own output. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') (cell += '"'), i++;
-      else if (c === '"') quoted = false;
-      else cell += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') row.push(cell), (cell = '');
-    else if (c === '\r' && text[i + 1] === '\n') row.push(cell), rows.push(row), (row = []), (cell = ''), i++;
-    else cell += c;
-  }
-  return rows;
-}
 
 const NOW = Date.now();
 let dir: string;

@@ -13,7 +13,7 @@ import type { LiveEvent } from '../../src/web/live.js';
 import { CHROMIUM, launchThroughProxy, shouldSkipBrowserTests, type TestBrowser } from '../helpers/chromium.js';
 import { startTestProxy, type TestProxy } from '../helpers/proxy.js';
 import { startHttpsUpstream, startHttpUpstream, type Upstream } from '../helpers/upstream.js';
-import { parseCsv } from '../web/csv-parse.js';
+import { parseCsv } from '../helpers/csv.js';
 import { seededDashboard, XSS_URL, type TestDashboard } from '../web/seed.js';
 import { LiveFeed, liveStage } from '../../src/web/live.js';
 

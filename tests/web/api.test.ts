@@ -1,7 +1,7 @@
 import { ACTIONS, CATEGORIES } from '../../src/types.js';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { CSV_COLUMNS } from '../../src/export/csv.js';
-import { parseCsv } from './csv-parse.js';
+import { parseCsv } from '../helpers/csv.js';
 import { CA, FORMULA_URL, SESSION_FINGERPRINT, XSS_URL, seededDashboard, type TestDashboard } from './seed.js';
 
 const HOST = { host: '127.0.0.1:8081' };

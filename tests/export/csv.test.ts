@@ -6,7 +6,7 @@ import { CSV_COLUMNS, CSV_SCHEMA_VERSION, csvCell, csvChunks, writeCsv } from '.
 import { openQueries, type Queries } from '../../src/store/queries.js';
 import { createStore } from '../../src/store/writer.js';
 import { credentialFlow, makeFlow } from '../helpers/findings.js';
-import { parseCsv } from './csv-parse.js';
+import { parseCsv } from '../helpers/csv.js';
 
 describe('csvCell', () => {
   test.each([

@@ -9,7 +9,7 @@ import { makeTestPki, type TestPki } from '../../bench/test-pki.js';
 import { startHttpsUpstream, type Upstream } from '../helpers/upstream.js';
 import { peerCertificateVia, startTestProxy, type TestProxy } from '../helpers/proxy.js';
 import { buildObservation, classify, classifyStage } from '../../src/classify/index.js';
-import { fingerprint } from './helpers.js';
+import { fingerprint } from '../classify/helpers.js';
 
 let pki: TestPki;
 let pinterest: Upstream;

@@ -7,8 +7,8 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { connectVia } from '../helpers/proxy.js';
-import { runCli, spawnCli } from '../helpers/cli.js';
+import { connectVia } from './helpers/proxy.js';
+import { runCli, spawnCli } from './helpers/cli.js';
 
 let root: string;
 beforeAll(() => {
@@ -187,7 +187,7 @@ describe('a database pinaudit cannot use', () => {
   test('a database made by a newer pinaudit: one clear line, exit 1, the file untouched', async () => {
     await startOnce('newer');
     const path = join(root, 'newer', 'data', 'pinaudit.db');
-    const { openRawConnection } = await import('../../src/store/db.js');
+    const { openRawConnection } = await import('../src/store/db.js');
     const db = openRawConnection(path);
     db.prepare('INSERT INTO schema_migrations (id, name, checksum, applied_at) VALUES (?, ?, ?, ?)').run(999, '999-future.sql', 'x', Date.now());
     db.close();
