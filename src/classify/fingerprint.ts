@@ -12,10 +12,39 @@ export const SECRET_BYTES = 32;
 /** File name of the secret inside the data dir. */
 export const SECRET_FILE = 'fingerprint.key';
 
-/** Returns `(name, value) → hex HMAC-SHA-256(secret, name + "\0" + value)`. */
-export function createFingerprinter(secret: Buffer): (name: string, value: string) => string {
+/** Fingerprints remembered per (name, value): a browser sends the same session cookie on every request. */
+export const FINGERPRINT_CACHE_ENTRIES = 1024;
+/** Longer values are fingerprinted every time, so the cache stays within entries × this many characters. */
+const CACHED_VALUE_CHARS = 4096;
+
+/** A keyed fingerprinter, with the number of fingerprints it currently remembers. */
+export type Fingerprinter = ((name: string, value: string) => string) & { readonly cached: () => number };
+
+/**
+ * Returns `(name, value) → hex HMAC-SHA-256(secret, name + "\0" + value)`. Results are kept in a
+ * bounded least-recently-used cache (a Map in use order): the HMAC is the same for the same value,
+ * and the same few credential cookies arrive on every request, so each is hashed once. The cache
+ * holds only what the process already holds while classifying, and is never written anywhere.
+ */
+export function createFingerprinter(secret: Buffer, entries = FINGERPRINT_CACHE_ENTRIES): Fingerprinter {
   const key = Buffer.from(secret);
-  return (name, value) => createHmac('sha256', key).update(`${name}\0${value}`, 'utf8').digest('hex');
+  const cache = new Map<string, string>();
+  const fingerprint = (name: string, value: string): string => {
+    const input = `${name}\0${value}`;
+    const hit = cache.get(input);
+    if (hit !== undefined) {
+      cache.delete(input);
+      cache.set(input, hit);
+      return hit;
+    }
+    const digest = createHmac('sha256', key).update(input, 'utf8').digest('hex');
+    if (value.length <= CACHED_VALUE_CHARS && entries > 0) {
+      if (cache.size >= entries) cache.delete(cache.keys().next().value as string);
+      cache.set(input, digest);
+    }
+    return digest;
+  };
+  return Object.assign(fingerprint, { cached: () => cache.size });
 }
 
 /**

@@ -77,4 +77,23 @@ describe('createFingerprinter', () => {
     secret.fill(0);
     expect(fp('a', 'b')).toBe(before);
   });
+
+  test('the cache never changes an answer, and stays within its bound in use order', () => {
+    const secret = Buffer.alloc(32, 4);
+    const hmac = (name: string, value: string): string => createHmac('sha256', secret).update(`${name}\0${value}`).digest('hex');
+    const fp = createFingerprinter(secret, 3);
+    for (const v of ['a', 'b', 'c', 'a', 'd', 'e', 'a', 'b']) expect(fp('csrftoken', v)).toBe(hmac('csrftoken', v));
+    expect(fp.cached()).toBe(3);
+    // Values longer than 4096 characters are answered but not kept.
+    const long = 'x'.repeat(5000);
+    expect(fp('_auth', long)).toBe(hmac('_auth', long));
+    expect(fp.cached()).toBe(3);
+    expect(createFingerprinter(secret).cached()).toBe(0);
+  });
+
+  test('the default cache holds at most 1024 fingerprints', () => {
+    const fp = createFingerprinter(Buffer.alloc(32, 5));
+    for (let i = 0; i < 5000; i++) fp('_pinterest_sess', `session-${i}`);
+    expect(fp.cached()).toBe(1024);
+  });
 });
