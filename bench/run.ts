@@ -7,7 +7,7 @@
  * load generator runs here.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +17,8 @@ import { benchStore } from './store.js';
 import { benchDashboard } from './dashboard.js';
 import { benchCrawl, crawlLines } from './crawl.js';
 import { freshRate, freshRequest, percentile, throughput, type Throughput } from './load.js';
+import { startMitmdump } from './mitmdump.js';
+import { profileShares } from './profile.js';
 import { makeTestPki } from './test-pki.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -93,6 +95,7 @@ async function main(): Promise<void> {
     const bare = await startChild([CHILD, 'bare', join(tmp, 'bare-ca'), pki.caPath, String(upPort)], /PORT (\d+)/);
     const barePort = Number(bare.match[1]);
     const bareCa = readFileSync(join(tmp, 'bare-ca', 'certs', 'ca.pem'), 'utf8');
+    const mitmdump = await startMitmdump(join(tmp, 'mitmdump'), pki.caPath, upPort, (c) => children.push(c));
 
     const url = 'https://ct.pinterest.com/v3/?tid=2612345678901&event=pagevisit';
     const contenders: Record<string, () => Dispatcher> = {
@@ -101,6 +104,9 @@ async function main(): Promise<void> {
       mitm: () => new ProxyAgent({ uri: `http://127.0.0.1:${paPort}`, connections: CONNECTIONS, requestTls: { ca: paCa } }),
       bare: () => new ProxyAgent({ uri: `http://127.0.0.1:${barePort}`, connections: CONNECTIONS, requestTls: { ca: bareCa } }),
       norec: () => new ProxyAgent({ uri: `http://127.0.0.1:${norecPort}`, connections: CONNECTIONS, requestTls: { ca: paCa } }),
+      ...(mitmdump
+        ? { mitmdump: () => new ProxyAgent({ uri: `http://127.0.0.1:${mitmdump.port}`, connections: CONNECTIONS, requestTls: { ca: mitmdump.caPem } }) }
+        : {}),
     };
     const urls: Record<string, string> = {
       direct: `https://127.0.0.1:${upPort}/v3/?tid=2612345678901&event=pagevisit`,
@@ -108,8 +114,9 @@ async function main(): Promise<void> {
       mitm: url,
       bare: url,
       norec: url,
+      mitmdump: url,
     };
-    const results: Record<string, Throughput[]> = { direct: [], tunnel: [], mitm: [], bare: [], norec: [] };
+    const results: Record<string, Throughput[]> = Object.fromEntries(Object.keys(contenders).map((k) => [k, []]));
     const dispatchers = Object.fromEntries(Object.entries(contenders).map(([k, make]) => [k, make()]));
     // Warm up: connections, leaf certificates, JIT.
     for (const k of Object.keys(contenders)) await throughput(dispatchers[k]!, urls[k]!, CONNECTIONS, 500);
@@ -141,6 +148,12 @@ async function main(): Promise<void> {
     console.log(row('pinaudit MITM', pick('mitm'), direct.rps, `${fmt(pick('mitm').rps / bareT.rps, 2)}× bare; target ≥ 0.85× bare`));
     const norecT = pick('norec');
     console.log(row('pinaudit MITM, --no-record', norecT, direct.rps, `recording costs ${fmt((1 - pick('mitm').rps / norecT.rps) * 100, 1)}%; target ≤ 10%`));
+    if (mitmdump) {
+      const dumpT = pick('mitmdump');
+      console.log(row(`mitmdump ${mitmdump.version} (MITM)`, dumpT, direct.rps, `pinaudit MITM = ${fmt(pick('mitm').rps / dumpT.rps, 2)}× mitmdump; target ≥ 4×`));
+    } else {
+      console.log('  mitmdump                     skipped: mitmdump missing (apt-get install mitmproxy)');
+    }
     const cpuPerRequestUs = (mitmCpu / Math.max(1, mitmRequests)) * 1e6;
 
     console.log('\nFresh connections (CONNECT + TLS + GET, Connection: close), 10 in parallel');
@@ -163,6 +176,8 @@ async function main(): Promise<void> {
     console.log(`  new host     median ${fmt(percentile(cold, 50), 2)} ms  p90 ${fmt(percentile(cold, 90), 2)} ms   target median ≤ 60 ms`);
     console.log(`  known host   median ${fmt(percentile(warm, 50), 2)} ms  (baseline: same round trip, certificate cached)`);
     console.log(`  ratio        ${fmt(percentile(cold, 50) / percentile(warm, 50), 2)}× known host`);
+
+    await profileMitm(tmp, pki.caPath, upPort, url);
 
     const cls = await benchClassify({ durationMs: 1500 });
     console.log('\nClassification over the fixture mix');
@@ -190,6 +205,37 @@ async function main(): Promise<void> {
     pki.cleanup();
     rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+/**
+ * A CPU profile (`node --cpu-prof`) of a fresh pinaudit doing MITM with recording under the same
+ * load as above: where its CPU goes, by stage, and its top functions by self time.
+ */
+async function profileMitm(tmp: string, upstreamCa: string, upPort: number, url: string): Promise<void> {
+  const dir = join(tmp, 'profile');
+  const p = await startChild(
+    ['--cpu-prof', `--cpu-prof-dir=${dir}`, CLI, 'start', '--proxy-port', '0', '--dashboard-port', '0', '--log-level', 'warn',
+      '--ca-dir', join(tmp, 'ca'), '--data-dir', join(tmp, 'data-profile'), '--upstream-ca', upstreamCa, '--host-resolver-rules', `MAP * 127.0.0.1:${upPort}`],
+    /proxy\s+http:\/\/127\.0\.0\.1:(\d+)/,
+  );
+  const ca = readFileSync(join(tmp, 'ca', 'pinaudit-ca.pem'), 'utf8');
+  const agent = new ProxyAgent({ uri: `http://127.0.0.1:${p.match[1]}`, connections: CONNECTIONS, requestTls: { ca } });
+  const load = await throughput(agent, url, CONNECTIONS, ROUNDS * ROUND_MS);
+  await agent.close();
+  const exited = new Promise<void>((resolve) => p.child.once('exit', () => resolve()));
+  p.child.kill('SIGTERM');
+  await exited;
+  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+  if (!file) throw new Error(`no CPU profile written in ${dir}`);
+  const shares = profileShares(join(dir, file));
+  const pct = (x: number): string => `${fmt(x * 100, 1)}%`;
+  console.log(`\nCPU profile of pinaudit MITM with recording (${fmt(load.rps)} req/s for ${fmt((ROUNDS * ROUND_MS) / 1000, 1)} s; shares of busy CPU)`);
+  console.log(`  recording (src/store)            ${pct(shares.recording).padStart(6)}   target ≤ 8%`);
+  console.log(`  classification (src/classify)    ${pct(shares.classification).padStart(6)}   target ≤ 6%`);
+  console.log(`  garbage collection               ${pct(shares.gc).padStart(6)}`);
+  console.log(`  idle (share of all samples)      ${pct(shares.idle).padStart(6)}`);
+  console.log('  top functions by self time:');
+  for (const t of shares.top) console.log(`    ${pct(t.share).padStart(6)}  ${t.name.slice(0, 40).padEnd(40)} ${t.where}`);
 }
 
 main().catch((err: unknown) => {
