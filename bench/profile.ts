@@ -37,7 +37,11 @@ export interface ProfileShares {
 const STORE = /\/dist\/src\/store\//;
 const CLASSIFY = /\/dist\/src\/(classify|pinterest)\//;
 
-export function profileShares(file: string, topN = 15): ProfileShares {
+/**
+ * Shares over the samples taken between `window.fromMs` and `window.toMs` after the profile began
+ * (the load phase: start-up and shutdown are left out).
+ */
+export function profileShares(file: string, window: { fromMs: number; toMs: number }, topN = 15): ProfileShares {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
@@ -60,8 +64,11 @@ export function profileShares(file: string, topN = 15): ProfileShares {
   let idle = 0;
   let gc = 0;
   const self = new Map<number, number>();
+  let at = 0;
   profile.samples.forEach((id, i) => {
     const dt = profile.timeDeltas[i] ?? 0;
+    at += dt;
+    if (at < window.fromMs * 1000 || at > window.toMs * 1000) return;
     total += dt;
     const name = byId.get(id)?.callFrame.functionName;
     if (name === '(idle)') idle += dt;
@@ -76,6 +83,7 @@ export function profileShares(file: string, topN = 15): ProfileShares {
   const perFunction = new Map<string, { name: string; where: string; time: number }>();
   for (const [id, time] of self) {
     const f = byId.get(id)!.callFrame;
+    if (f.functionName === '(idle)') continue;
     const where = f.url ? `${f.url.replace(/^.*\/(dist|node_modules)\//, '$1/')}:${f.lineNumber + 1}` : '(native)';
     const key = `${f.functionName}@${where}`;
     const entry = perFunction.get(key) ?? { name: f.functionName || '(anonymous)', where, time: 0 };

@@ -6,6 +6,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, linkSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { LruCache } from '../lru.js';
 
 /** Size of the fingerprint secret in bytes. */
 export const SECRET_BYTES = 32;
@@ -22,27 +23,17 @@ export type Fingerprinter = ((name: string, value: string) => string) & { readon
 
 /**
  * Returns `(name, value) → hex HMAC-SHA-256(secret, name + "\0" + value)`. Results are kept in a
- * bounded least-recently-used cache (a Map in use order): the HMAC is the same for the same value,
+ * bounded least-recently-used cache: the HMAC is the same for the same value,
  * and the same few credential cookies arrive on every request, so each is hashed once. The cache
  * holds only what the process already holds while classifying, and is never written anywhere.
  */
 export function createFingerprinter(secret: Buffer, entries = FINGERPRINT_CACHE_ENTRIES): Fingerprinter {
   const key = Buffer.from(secret);
-  const cache = new Map<string, string>();
+  const cache = new LruCache<string>(entries);
+  const hmac = (input: string): string => createHmac('sha256', key).update(input, 'utf8').digest('hex');
   const fingerprint = (name: string, value: string): string => {
     const input = `${name}\0${value}`;
-    const hit = cache.get(input);
-    if (hit !== undefined) {
-      cache.delete(input);
-      cache.set(input, hit);
-      return hit;
-    }
-    const digest = createHmac('sha256', key).update(input, 'utf8').digest('hex');
-    if (value.length <= CACHED_VALUE_CHARS && entries > 0) {
-      if (cache.size >= entries) cache.delete(cache.keys().next().value as string);
-      cache.set(input, digest);
-    }
-    return digest;
+    return value.length <= CACHED_VALUE_CHARS ? cache.get(input, hmac) : hmac(input);
   };
   return Object.assign(fingerprint, { cached: () => cache.size });
 }

@@ -88,8 +88,13 @@ export function emailValues(value: Json | undefined): string[] {
     .filter((v) => v !== '');
 }
 
+/** Where a tag payload carries hashed e-mail addresses (the first two characters name the field). */
+const EMAIL_PATHS = ['pd.em', 'ed.user_data.em'] as const;
+
 /** Adds the identifiers a tag payload carries. */
 export function payloadIdentifiers(payload: Payload, list: IdentifierList): void {
+  // Most requests carry a handful of fields and no `pd`/`ed`: skip the lookups that cannot match.
+  if (payload.fields.size === 0) return;
   for (const [name, kind] of TOP_LEVEL_IDENTIFIERS) {
     const field = payload.fields.get(name);
     const text = asText(field?.value);
@@ -100,12 +105,14 @@ export function payloadIdentifiers(payload: Payload, list: IdentifierList): void
     const text = asText(field?.value);
     if (field && text !== null) list.add(name, 'credential', field.source, text);
   }
-  for (const [name, kind] of PD_IDENTIFIERS) {
+  const hasPd = payload.fields.has('pd');
+  for (const [name, kind] of hasPd ? PD_IDENTIFIERS : []) {
     const found = pick(payload, `pd.${name}`);
     const text = asText(found?.value);
     if (found && text !== null) list.add(name, kind, found.source, text);
   }
-  for (const path of ['pd.em', 'ed.user_data.em']) {
+  for (const path of EMAIL_PATHS) {
+    if (!payload.fields.has(path.slice(0, 2))) continue;
     const found = pick(payload, path);
     if (found === undefined) continue;
     for (const email of emailValues(found.value)) list.add(path, 'hashed-email', found.source, email);

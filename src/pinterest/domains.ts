@@ -5,6 +5,7 @@
  * Pinterest.
  */
 import { getDomain, getHostname } from 'tldts';
+import { LruCache } from '../lru.js';
 
 const COUNTRY_SUFFIXES = [
   'at', 'be', 'ca', 'ch', 'cl', 'co', 'co.at', 'co.in', 'co.kr', 'co.nz', 'co.uk', 'com.au',
@@ -49,6 +50,17 @@ export const CHECK_HOST = 'check.pinaudit.invalid';
  * without one. Private suffixes (github.io, …) count as public suffixes, as browsers treat them.
  */
 export function siteOf(hostOrUrl: string): string | null {
+  // Hosts repeat on every request (ct.pinterest.com, the shop's own host): look each up once.
+  return hostOrUrl.length <= 253 ? SITES.get(hostOrUrl, lookUpSite) : lookUpSite(hostOrUrl);
+}
+
+/**
+ * Registrable domains by host or short URL. A memo of a pure function over a fixed public suffix
+ * list: no caller can observe it except by speed, so it lives here rather than in every caller.
+ */
+const SITES = new LruCache<string | null>(4096);
+
+function lookUpSite(hostOrUrl: string): string | null {
   const site = getDomain(hostOrUrl, { allowPrivateDomains: true });
   return site ? site.toLowerCase() : null;
 }
