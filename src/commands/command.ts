@@ -71,7 +71,6 @@ export interface Command<O extends OptionTable = OptionTable, K extends ConfigKe
 }
 
 /** Any command of the table. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyCommand = Command<any, any>;
 
 /** The option every command takes besides `--data-dir` (which comes from config.ts). */
