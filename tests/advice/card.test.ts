@@ -15,7 +15,7 @@ import { buildDashboard } from '../../src/web/dashboard.js';
 import { LiveFeed } from '../../src/web/live.js';
 import { buildReport, renderReport } from '../../src/commands/report.js';
 import { makeFlow } from '../helpers/findings.js';
-import { parseCsv } from '../web/csv-parse.js';
+import { parseCsv } from '../helpers/csv.js';
 import { CA } from '../web/seed.js';
 
 const T = Date.UTC(2026, 0, 5, 12, 0);

@@ -15,7 +15,7 @@ import { siteOf } from '../../src/pinterest/domains.js';
 import { openRawConnection } from '../../src/store/db.js';
 import { shouldSkipBrowserTests } from '../helpers/chromium.js';
 import { runCli } from '../helpers/cli.js';
-import { parseCsv } from '../web/csv-parse.js';
+import { parseCsv } from '../helpers/csv.js';
 
 const skip = shouldSkipBrowserTests();
 

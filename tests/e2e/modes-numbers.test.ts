@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { makeTestPki, type TestPki } from '../../bench/test-pki.js';
 import type { Report } from '../../src/commands/report.js';
-import { parseCsv } from '../web/csv-parse.js';
+import { parseCsv } from '../helpers/csv.js';
 import { launchThroughProxy, shouldSkipBrowserTests, type TestBrowser } from '../helpers/chromium.js';
 import { runCli } from '../helpers/cli.js';
 import { startTestProxy, type TestProxy } from '../helpers/proxy.js';
