@@ -42,17 +42,18 @@ function visitedNote(v) {
 }
 
 export async function render(ctx) {
-  const data = await getJson('/api/overview', ctx.range);
+  // The opt-out card covers all recorded time: fetched alongside the range's numbers, never failing the page.
+  const [data, advice] = await Promise.all([getJson('/api/overview', ctx.range), adviceCard()]);
   const t = data.totals;
   if (t.requests === 0) {
     const ever = data.range.name === 'all' ? data : await getJson('/api/overview', { range: 'all' });
     if (ever.totals.requests > 0) {
       return h('div', { class: 'overview' }, h('div', { class: 'page-head' }, h('h1', {}, 'What websites told Pinterest')),
-        emptyState('Nothing in this time range', `pinaudit has recorded ${fmtNumber(ever.totals.requests)} Pinterest requests, none in the selected range. Choose a longer time range at the top right.`));
+        emptyState('Nothing in this time range', `pinaudit has recorded ${fmtNumber(ever.totals.requests)} Pinterest requests, none in the selected range. Choose a longer time range at the top right.`),
+        advice);
     }
     return renderEmpty();
   }
-  const advice = await adviceCard();
   const p = palette();
   const reached = colourOf(WORD_COLOURS, 'reached');
   const prevented = colourOf(WORD_COLOURS, 'prevented');
