@@ -134,6 +134,20 @@ describe.skipIf(skip)('opt-out is not opt-out, in Chromium', () => {
     expect(await dash.locator('#advice-card .lede').textContent()).toContain('4 requests from 1 site still reached Pinterest');
   });
 
+  test('a range that holds nothing still shows the card (it covers all recorded time)', { timeout: 60_000 }, async () => {
+    const dash = await scenario.browser.context.newPage();
+    await dash.goto(`${scenario.proxy.app.dashboardUrl}/#/overview`);
+    await dash.locator('#advice-card').waitFor({ timeout: 8000 });
+    await dash.selectOption('#range', 'custom');
+    await dash.fill('#from', '2020-01-01');
+    await dash.fill('#to', '2020-01-02');
+    await dash.locator('.empty:has-text("Nothing in this time range")').waitFor({ timeout: 8000 });
+    const row = dash.locator('#advice-card tr[data-field="personalize_from_offsite_browsing"]');
+    expect(await row.getAttribute('data-state')).toBe('off');
+    expect(await row.locator('.reached-while-off').getAttribute('data-requests')).toBe('4');
+    await dash.close();
+  });
+
   test('cookies cleared: the new _pinterest_ct_ua is linked back to the old one by the hashed e-mail another shop sent', { timeout: 90_000 }, async () => {
     const { browser, proxy } = scenario;
     const idsBefore = browserIds;
