@@ -119,6 +119,7 @@ async function startWithin(config: Config, log: Logger, options: AppOptions, aut
     live,
     proxy: { host: config.listenHost, port: proxy.port },
     ca: authority.summary,
+    caRejections: proxy.caRejections,
     allowedHosts: config.allowLan ? [config.listenHost] : [],
     logger: log.child({ module: 'dashboard' }),
     crawls: { crawls, dataDir: config.dataDir },
@@ -215,6 +216,7 @@ export function listenProxy(
       log.debug({ host, reason }, 'tunnel failed');
       extra.onTunnelFailure?.(host, reason);
     },
+    onCaRejected: (host) => log.info({ host }, `a client rejected pinaudit's CA for ${host}`),
     onInternalError: (flowId, err) => log.error({ flowId, err: errorNameOf(err) }, 'internal error on an intercepted request; its flow ended as an error'),
     ...(extra.requireProxyUser ? { requireProxyUser: true } : {}),
   });

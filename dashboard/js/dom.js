@@ -42,6 +42,8 @@ export function clear(el) {
 const numberFormat = new Intl.NumberFormat();
 /** 12 345 */
 export const fmtNumber = (n) => (n === null || n === undefined ? '–' : numberFormat.format(n));
+/** "1 site", "12 sites": a count with its noun (`many` for irregular plurals, "1 entry", "2 entries"). */
+export const plural = (n, one, many = `${one}s`) => `${fmtNumber(n)} ${n === 1 ? one : many}`;
 
 const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 const dateTimeSeconds = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });

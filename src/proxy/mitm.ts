@@ -13,6 +13,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
+import { isCertificateAlert } from './ca-rejections.js';
 import type { ContextCache } from './contexts.js';
 import type { HostPort } from './hosts.js';
 import type { SocketRegistry } from './tunnel.js';
@@ -37,6 +38,8 @@ export interface MitmOptions {
   headersTimeoutMs: number;
   onRequest(req: IncomingMessage, res: ServerResponse, target: MitmTarget): void;
   onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, target: MitmTarget): void;
+  /** The client refused pinaudit's certificate for `host` (see ca-rejections.ts); at most once per connection. */
+  onCertificateRefused?(host: string): void;
 }
 
 export interface Mitm {
@@ -103,10 +106,26 @@ export function createMitm(opts: MitmOptions): Mitm {
         const secure = new tls.TLSSocket(socket, { isServer: true, secureContext, ALPNProtocols: ['http/1.1'] });
         opts.registry.add(secure);
         targets.set(secure, target);
-        secure.on('error', () => secure.destroy());
+        // Until the handshake is done, a certificate alert, or a hang-up once our certificate has
+        // gone out (bytes written since the `200`), is the client refusing the certificate.
+        const writtenBefore = socket.bytesWritten;
+        let settled = false;
+        const refused = (): void => {
+          if (settled) return;
+          settled = true;
+          opts.onCertificateRefused?.(target.host);
+        };
+        secure.on('error', (err) => {
+          if (isCertificateAlert(err)) refused();
+          secure.destroy();
+        });
+        secure.once('end', () => {
+          if (socket.bytesWritten > writtenBefore) refused();
+        });
         secure.once('close', () => socket.destroy());
         socket.once('close', () => secure.destroy());
         secure.once('secure', () => {
+          settled = true;
           clearTimeout(deadline);
           server.emit('connection', secure);
         });

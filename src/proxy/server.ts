@@ -21,6 +21,7 @@ import { parseHostPort } from './hosts.js';
 import { answerCheck, answerNotAProxyRequest, intercept, type InterceptDeps, type InterceptTarget } from './intercept.js';
 import { PROXY_AUTH_REQUIRED, proxyUserOf } from './proxy-user.js';
 import { answerClientError, createMitm, MAX_HEADER_BYTES, type MitmTarget } from './mitm.js';
+import { CaRejections } from './ca-rejections.js';
 import { ContextCache } from './contexts.js';
 import { endWithResponse, interceptUpgrade } from './websocket.js';
 import { resolveUpstream, type ResolverRule } from './resolver.js';
@@ -44,6 +45,8 @@ export interface ProxyOptions {
   /** An internal error ended an intercepted flow; given the error (log its name, not its text). */
   onInternalError?(flowId: string | null, err: unknown): void;
   onTunnelFailure?(host: string, reason: string): void;
+  /** A client refused pinaudit's certificate for `host`, the first time for that host (ca-rejections.ts). */
+  onCaRejected?(host: string): void;
   /**
    * Answer 407 to CONNECTs and plain-HTTP requests without Basic proxy credentials, and label the
    * traffic with the user name (see proxy-user.ts). Off by default: a person's browser is not asked.
@@ -56,6 +59,8 @@ export interface RunningProxy {
   readonly host: string;
   /** Open client sockets and tunnels (for tests and shutdown). */
   openSockets(): number;
+  /** Clients that refused pinaudit's certificate on an intercepted host, per host. */
+  readonly caRejections: CaRejections;
   close(): Promise<void>;
 }
 
@@ -133,6 +138,7 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
     ...(opts.onInternalError ? { onInternalError: opts.onInternalError } : {}),
   };
   const clientIdleMs = opts.clientIdleMs ?? 120_000;
+  const caRejections = new CaRejections({ onFirst: (host) => opts.onCaRejected?.(host) });
   const interceptTarget = (t: MitmTarget): InterceptTarget => ({ tls: t.tls, connectHost: t.host, upstream: { host: t.host, port: t.port }, client: t.client, proxyUser: t.proxyUser ?? null });
   const mitm = createMitm({
     contexts: new ContextCache(opts.leaf),
@@ -145,6 +151,7 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
       return t.host === CHECK_HOST ? answerCheck(res, t.tls) : intercept(deps, req, res, interceptTarget(t));
     },
     onUpgrade: (req, socket, head, t) => interceptUpgrade(deps, req, socket, head, interceptTarget(t)),
+    onCertificateRefused: (host) => caRejections.record(host),
   });
 
   proxy.onConnect((req: IncomingMessage, socket: Socket, head: Buffer) => {
@@ -256,6 +263,7 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
     port,
     host: opts.host,
     openSockets: () => registry.size,
+    caRejections,
     close: async () => {
       const closed = new Promise<void>((r) => server.close(() => r()));
       proxy.close();

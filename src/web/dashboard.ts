@@ -18,6 +18,7 @@ import type { PruneReport, PurgeOptions, Queries, SettingsHandle } from '../stor
 import { registerAdviceRoutes } from './api-advice.js';
 import { registerReadRoutes } from './api-read.js';
 import { registerWriteRoutes } from './api-write.js';
+import type { CaRejectionSummary } from '../proxy/ca-rejections.js';
 import type { LiveFeed } from './live.js';
 import { registerLiveRoute } from './live-route.js';
 import { registerCrawlRoutes, type CrawlRouteDeps } from './crawl-routes.js';
@@ -45,6 +46,8 @@ export interface DashboardDeps {
   /** Where the proxy listens (for the setup page and the PAC file). */
   proxy: { host: string; port: number };
   ca: { certPem: string; fingerprint: string; certPath: string; notAfter: Date };
+  /** Clients that refused pinaudit's certificate (the proxy's count); none when absent. */
+  caRejections?: { summary(): CaRejectionSummary };
   /**
    * Host names accepted besides the loopback names, for an explicit LAN bind (the address the
    * dashboard was bound to). Empty by default: only `localhost`, `127.x.x.x` and `[::1]`.
@@ -111,6 +114,7 @@ export function buildDashboard(deps: DashboardDeps): FastifyInstance {
       notAfter: deps.ca.notAfter.toISOString(),
       instructions: trustInstructions(deps.ca),
     },
+    caRejections: deps.caRejections?.summary() ?? { total: 0, lastAt: null, hosts: [], moreHosts: 0, untracked: 0 },
   }));
 
   registerReadRoutes(app, { queries: deps.queries, settings: deps.settings, now });

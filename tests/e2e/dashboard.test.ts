@@ -168,9 +168,12 @@ describe.skipIf(skip)('dashboard in Chromium', () => {
     expect(rows.slice(1).map((r) => r[1])).toEqual(ids);
   });
 
-  test('the setup page says this browser does not go through pinaudit', async () => {
+  test('the setup page says this browser does not use the proxy, with that fix', async () => {
     await page.goto(`${origin}/#/setup`);
-    await page.waitForSelector('#check-result.bad', { timeout: 8000 });
+    await page.waitForSelector('#check-result.bad.no-proxy', { timeout: 8000 });
+    const verdict = await page.textContent('#check-result');
+    expect(verdict).toContain('does not use the pinaudit proxy');
+    expect(verdict).toContain('set the PAC file URL or the manual proxy (step 1');
     expect(await page.textContent('.setup')).toContain(d.deps.ca.fingerprint);
   });
 
@@ -206,7 +209,7 @@ describe.skipIf(skip)('dashboard with the real proxy', () => {
       { extraStages: [liveStage(feed)] },
     );
     // The dashboard reads the feed the proxy's live stage publishes to, as the app wires it.
-    d = await seededDashboard({ empty: true, live: feed });
+    d = await seededDashboard({ empty: true, live: feed, caRejections: proxy.app.proxy.caRejections });
     origin = await listen(d);
   }, 60_000);
 
@@ -234,12 +237,25 @@ describe.skipIf(skip)('dashboard with the real proxy', () => {
     });
   });
 
-  test('the setup check fails when the CA is not trusted', async () => {
+  test('the setup check says the browser uses the proxy but does not trust the CA, with that fix', async () => {
+    const before = proxy.app.proxy.caRejections.summary().total;
     await withBrowser(false, async (b) => {
       const page = await b.context.newPage();
       await page.goto(`${origin}/#/setup`);
-      await page.waitForSelector('#check-result.bad', { timeout: 8000 });
+      await page.waitForSelector('#check-result.bad.untrusted', { timeout: 8000 });
+      const verdict = await page.textContent('#check-result');
+      expect(verdict).toContain('uses the pinaudit proxy but does not trust pinaudit’s certificate');
+      expect(verdict).toContain('download the certificate and trust it (step 2');
+      // Checked again, the browser refuses again (it keeps no verdict that would skip the handshake).
+      await page.click('.browser-check button');
+      await page.waitForSelector('#check-result.pending', { timeout: 2000 }).catch(() => null);
+      await page.waitForSelector('#check-result.bad.untrusted', { timeout: 8000 });
+      expect(await page.textContent('#ca-refusals')).toContain('check.pinaudit.invalid');
     });
+    // Chromium refused the check host's certificate with an alert; the proxy counted it there.
+    const after = proxy.app.proxy.caRejections.summary();
+    expect(after.total).toBeGreaterThan(before);
+    expect(after.hosts.map((h) => h.host)).toContain('check.pinaudit.invalid');
   });
 
   test('a request made through the proxy shows up in Live', async () => {

@@ -7,7 +7,7 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import tls from 'node:tls';
-import { createLogger, routeConsole } from '../../src/log.js';
+import { createLogger, routeConsole, type Logger } from '../../src/log.js';
 import { startApp, type AppOptions, type RunningApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import type { Flow, Stage, TunnelEvent } from '../../src/pipeline.js';
@@ -55,6 +55,7 @@ export interface TestProxy {
 export async function startTestProxy(
   flags: Record<string, string | boolean> = {},
   options: AppOptions = {},
+  log: Logger = createLogger('silent'),
 ): Promise<TestProxy> {
   const root = mkdtempSync(join(tmpdir(), 'pinaudit-test-'));
   const caDir = join(root, 'ca');
@@ -63,7 +64,7 @@ export async function startTestProxy(
   const sink = makeSink();
   // http-mitm-proxy prints unconditionally; keep test output readable, as the CLI does.
   routeConsole(createLogger('silent'));
-  const app = await startApp(config, createLogger('silent'), { ...options, extraStages: [...(options.extraStages ?? []), sink] });
+  const app = await startApp(config, log, { ...options, extraStages: [...(options.extraStages ?? []), sink] });
   return {
     app,
     port: app.proxy.port,

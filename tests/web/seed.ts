@@ -72,7 +72,7 @@ export interface TestDashboard {
 }
 
 /** Seeds a database in a temporary folder and builds the dashboard over it. */
-export async function seededDashboard(options: { empty?: boolean; live?: LiveFeed } = {}): Promise<TestDashboard> {
+export async function seededDashboard(options: { empty?: boolean; live?: LiveFeed } & Pick<DashboardDeps, 'caRejections'> = {}): Promise<TestDashboard> {
   const dir = mkdtempSync(join(tmpdir(), 'pinaudit-web-'));
   const dbPath = join(dir, 'web.db');
   const now = Date.now();
@@ -88,6 +88,7 @@ export async function seededDashboard(options: { empty?: boolean; live?: LiveFee
     proxy: { host: '127.0.0.1', port: 8080 },
     ca: CA,
     now: () => now,
+    ...(options.caRejections ? { caRejections: options.caRejections } : {}),
   };
   const app = buildDashboard(deps);
   return {

@@ -1,38 +1,83 @@
 /** Setup: proxy address, PAC file, CA download and trust steps, and a live check of this browser. */
 import { getJson } from '../api.js';
-import { h, mono, section } from '../dom.js';
+import { fmtNumber, fmtTime, h, mono, plural, section } from '../dom.js';
 
 export const title = 'Setup';
 
-/** Fetches the reserved check host, which only pinaudit answers; resolves with a verdict. */
-export async function checkBrowser(url = 'https://check.pinaudit.invalid/') {
+/** The reserved check host, which only pinaudit answers. */
+const CHECK_URL = 'https://check.pinaudit.invalid/';
+
+/** What the proxy counted of clients refusing pinaudit's certificate since it started, or null. */
+async function refusals() {
+  try {
+    return (await getJson('/api/setup')).caRejections;
+  } catch {
+    return null;
+  }
+}
+
+async function reachesPinaudit(url) {
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), 4000);
   try {
     const res = await fetch(url, { cache: 'no-store', credentials: 'omit', signal: abort.signal });
     const body = await res.json();
-    return body && body.pinaudit === true ? { ok: true } : { ok: false };
+    return body !== null && body.pinaudit === true;
   } catch {
-    return { ok: false };
+    return false;
   } finally {
     clearTimeout(timer);
   }
 }
 
+/**
+ * Fetches the check host and tells the two failures apart: a browser that uses the proxy but does
+ * not trust the CA refuses pinaudit's certificate for the check host, which the proxy counts; a
+ * browser that does not use the proxy never reaches it. Resolves with the verdict ('ok',
+ * 'untrusted' or 'no-proxy') and the proxy's latest count of refusals.
+ */
+export async function checkBrowser(url = CHECK_URL) {
+  const before = await refusals();
+  if (await reachesPinaudit(url)) return { verdict: 'ok', refused: before };
+  let after = before;
+  // The proxy counts the refusal when it reads the browser's alert, which may land just after the fetch failed.
+  for (let attempt = 0; before !== null && attempt < 5; attempt++) {
+    after = (await refusals()) ?? after;
+    if (after.total > before.total) return { verdict: 'untrusted', refused: after };
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return { verdict: 'no-proxy', refused: after };
+}
+
+const VERDICTS = {
+  ok: '✓ This browser goes through pinaudit and trusts its certificate. Pinterest requests will be recorded.',
+  untrusted: '✗ This browser uses the pinaudit proxy but does not trust pinaudit’s certificate: it refused the certificate pinaudit showed for the check. Fix: download the certificate and trust it (step 2 on the Setup page, with the steps for your system), restart the browser, then check again.',
+  'no-proxy': '✗ This browser does not use the pinaudit proxy: the check host, which only pinaudit answers, could not be reached. Fix: set the PAC file URL or the manual proxy (step 1 on the Setup page) in the browser or system proxy settings, then check again.',
+};
+
+/** Which hosts clients refused pinaudit's certificate for (other browsers and apps count too). */
+function refusedText(r) {
+  if (!r || r.total === 0) return '';
+  const hosts = r.hosts.map((x) => `${x.host} (${fmtNumber(x.count)})`).join(', ');
+  const more = r.moreHosts + r.untracked > 0 ? ' and more' : '';
+  return `Since pinaudit started, clients refused its certificate ${plural(r.total, 'time')} (last ${fmtTime(r.lastAt)}), for ${hosts}${more}. Each such client uses the proxy but does not trust the certificate yet.`;
+}
+
 /** A panel that runs the check and says what it found; `node` is ready at once. */
 export function setupCheck() {
   const result = h('p', { class: 'check-result pending', id: 'check-result', role: 'status' }, 'Checking whether this browser goes through pinaudit…');
+  const note = h('p', { class: 'muted small', id: 'ca-refusals' });
   const run = async () => {
     result.className = 'check-result pending';
     result.textContent = 'Checking…';
-    const { ok } = await checkBrowser();
-    result.className = `check-result ${ok ? 'ok' : 'bad'}`;
-    result.textContent = ok
-      ? '✓ This browser goes through pinaudit and trusts its certificate. Pinterest requests will be recorded.'
-      : '✗ Not yet: this browser either does not use the pinaudit proxy for Pinterest (set the PAC file or proxy shown on the Setup page) or does not trust the pinaudit certificate yet.';
+    const { verdict, refused } = await checkBrowser();
+    result.className = `check-result ${verdict === 'ok' ? 'ok' : `bad ${verdict}`}`;
+    result.dataset.verdict = verdict;
+    result.textContent = VERDICTS[verdict];
+    note.textContent = refusedText(refused);
   };
   run();
-  return { node: h('div', { class: 'browser-check' }, result, h('button', { type: 'button', class: 'secondary', onclick: run }, 'Check again')) };
+  return { node: h('div', { class: 'browser-check' }, result, note, h('button', { type: 'button', class: 'secondary', onclick: run }, 'Check again')) };
 }
 
 export async function render() {
