@@ -177,6 +177,19 @@ describe.skipIf(skip)('dashboard in Chromium', () => {
     expect(await page.textContent('.setup')).toContain(d.deps.ca.fingerprint);
   });
 
+  test('what the PAC file gives up is said in the same words on Setup, Overview and Sites', async () => {
+    await page.goto(`${origin}/#/setup`);
+    const setup = (await page.textContent('#pac-gives-up'))!;
+    expect(setup).toContain('the share of the sites you visited that leaked cannot be known');
+    expect(setup).toContain('(recent-navigation attribution)');
+    const sentence = setup.slice(0, setup.indexOf(' The manual proxy'));
+    await page.goto(`${origin}/#/overview`);
+    await page.waitForSelector('.card-note');
+    expect(await page.locator('.card-note', { hasText: sentence }).count()).toBe(1);
+    await page.goto(`${origin}/#/sites`);
+    await page.locator('.note', { hasText: sentence }).waitFor({ timeout: 5000 });
+  });
+
   test('no request left the dashboard origin (or the reserved check host)', () => {
     expect(requested.length).toBeGreaterThan(10);
     const foreign = requested.filter((u) => !u.startsWith(`${origin}/`) && !u.startsWith(`${CHECK_ORIGIN}/`));

@@ -6,7 +6,7 @@
 import { getJson } from '../api.js';
 import { axisTitle, CATEGORY_COLOURS, chartBox, colourOf, countLegend, makeChart, palette, seriesLegend, WORD_COLOURS } from '../charts.js';
 import { h, fmtNumber, section, emptyState, link } from '../dom.js';
-import { setupCheck } from './setup.js';
+import { PAC_GIVES_UP, setupCheck } from './setup.js';
 import { adviceCard } from './advice-card.js';
 
 export const title = 'Overview';
@@ -36,9 +36,8 @@ function axisTime(start, bucket) {
 
 /** What the sites-visited ratio can and cannot say. */
 function visitedNote(v) {
-  const pac = 'Through the PAC file (only Pinterest goes through pinaudit) this share cannot be known.';
-  if (!v.visited) return pac;
-  return `${fmtNumber(v.visitedAndReached)} of the ${fmtNumber(v.visited)} sites you visited leaked to Pinterest (${fmtNumber(v.visitedAndAttempted)} attempted). ${pac}`;
+  if (!v.visited) return PAC_GIVES_UP;
+  return `${fmtNumber(v.visitedAndReached)} of the ${fmtNumber(v.visited)} sites you visited leaked to Pinterest (${fmtNumber(v.visitedAndAttempted)} attempted). ${PAC_GIVES_UP}`;
 }
 
 export async function render(ctx) {

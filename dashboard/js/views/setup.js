@@ -4,6 +4,12 @@ import { fmtNumber, fmtTime, h, mono, plural, section } from '../dom.js';
 
 export const title = 'Setup';
 
+/**
+ * What the PAC file gives up, said in one place for every view that mentions it: only Pinterest's
+ * connections reach pinaudit, so it never sees which sites you open.
+ */
+export const PAC_GIVES_UP = 'Through the PAC file only Pinterest goes through pinaudit: the share of the sites you visited that leaked cannot be known, and a Pinterest request that names no page cannot be traced to the site you had just opened (recent-navigation attribution).';
+
 /** The reserved check host, which only pinaudit answers. */
 const CHECK_URL = 'https://check.pinaudit.invalid/';
 
@@ -92,6 +98,7 @@ export async function render() {
       section('1. Use the proxy for Pinterest',
         h('p', {}, 'Best: set this automatic proxy configuration (PAC) URL in your browser or system proxy settings. It sends only Pinterest’s domains to pinaudit and everything else directly, and falls back to a direct connection when pinaudit is not running.'),
         h('p', { class: 'copy' }, mono(pacUrl)),
+        h('p', { class: 'note', id: 'pac-gives-up' }, `${PAC_GIVES_UP} The manual proxy below keeps both.`),
         h('p', {}, 'Or set a manual HTTP and HTTPS proxy: ', mono(s.proxy.address), '. Other sites then pass through a blind tunnel: pinaudit sees their name, never their content.')),
       section('2. Trust the pinaudit certificate',
         h('p', {}, h('a', { class: 'button primary', href: s.ca.downloadPath, download: 'pinaudit-ca.pem' }, 'Download certificate (pinaudit-ca.pem)')),

@@ -1,6 +1,7 @@
 /** Sites: every site that sent Pinterest third-party requests, sortable and searchable. */
 import { getJson } from '../api.js';
 import { h, fmtNumber, fmtTime, siteLink, emptyState, link, badge, section } from '../dom.js';
+import { PAC_GIVES_UP } from './setup.js';
 
 export const title = 'Sites';
 
@@ -74,7 +75,7 @@ function sitesTable(sites, sort, ctx) {
  * hosts left out), so "N of the M sites you visited" can be checked.
  */
 function visitedSection(v) {
-  const note = h('p', { class: 'note' }, 'Counted from the connections your browser made through pinaudit. Through the PAC file only Pinterest goes through pinaudit, so this list stays empty and the share cannot be known.');
+  const note = h('p', { class: 'note' }, `Counted from the connections your browser made through pinaudit (through the PAC file this list stays empty). ${PAC_GIVES_UP}`);
   if (!v.sites.length) return section('Visited sites', h('p', { class: 'muted' }, 'No visited site was counted in this range.'), note);
   return section(`Visited sites (${fmtNumber(v.visited)})`,
     h('p', {}, `${fmtNumber(v.visitedAndReached)} of the ${fmtNumber(v.visited)} sites you visited leaked to Pinterest; ${fmtNumber(v.visitedAndAttempted)} attempted.`),
