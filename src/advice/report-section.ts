@@ -4,6 +4,7 @@
  */
 import type { AdviceQueries } from '../store/index.js';
 import { adviceSummary, describeIdChange, idChanges } from './summary.js';
+import { plural } from '../plural.js';
 
 /** `report --json` → `advice`. */
 export interface AdviceReport {
@@ -72,7 +73,7 @@ function renderLines(a: AdviceReport, n: (v: number) => string): string[] {
     const r = s.reachedWhileOff;
     if (r !== null) {
       const few = r.topSites.length === 0 ? '' : ` (${r.topSites.join(', ')}${r.sites > r.topSites.length ? ', …' : ''})`;
-      out.push(`    while off: ${n(r.requests)} requests from ${n(r.sites)} site${r.sites === 1 ? '' : 's'} still reached Pinterest with your identifiers${few}`);
+      out.push(`    while off: ${plural(r.requests, 'request')} from ${plural(r.sites, 'site')} still reached Pinterest with your identifiers${few}`);
     }
   }
   if (a.switches.every((s) => s.state === 'unknown')) {

@@ -16,6 +16,7 @@ import { asText, pick, readPayload } from './payload.js';
 import { readSignals } from './signals.js';
 import { splitUrl } from '../url.js';
 import { tagFields } from './tag-fields.js';
+import { plural } from '../plural.js';
 
 /** What classification may know beyond the request itself. */
 export interface ClassifyContext {
@@ -161,7 +162,7 @@ function tagReasons(tag: NonNullable<Finding['tag']>): string[] {
   const order = [
     tag.value !== null ? `value ${tag.value}${tag.currency !== null ? ` ${tag.currency}` : ''}` : null,
     tag.orderId !== null ? `order id ${tag.orderId}` : null,
-    tag.lineItems.length > 0 ? `${tag.lineItems.length} line item${tag.lineItems.length === 1 ? '' : 's'}` : null,
+    tag.lineItems.length > 0 ? plural(tag.lineItems.length, 'line item') : null,
   ].filter((part) => part !== null);
   if (order.length > 0) out.push(`Order details went along: ${order.join(', ')}.`);
   if (tag.partner !== null) out.push(`Sent through the ${tag.partner} integration.`);

@@ -16,6 +16,7 @@ import { createLogger, routeConsole } from '../log.js';
 import { openCrawlQueries } from '../store/index.js';
 import { BLOCK_MODES, type BlockMode } from '../types.js';
 import type { Command, Io } from './command.js';
+import { plural } from '../plural.js';
 
 const options = {
   pages: { type: 'string', value: 'N', help: 'same-site pages visited after the home page (default 3, at most 20)' },
@@ -112,7 +113,7 @@ async function crawl(
       onProgress: (p, seen, crawlId, resumed) => {
         leaks = seen;
         if (p.done + p.failed === 0 || (resumed && leaks === 0 && bar === null)) {
-          io.stderr(`${resumed ? 'resuming' : 'starting'} crawl ${crawlId}: ${p.done + p.failed} of ${p.total} sites done\n`);
+          io.stderr(`${resumed ? 'resuming' : 'starting'} crawl ${crawlId}: ${p.done + p.failed} of ${plural(p.total, 'site')} done\n`);
         }
         bar?.update(p.done + p.failed, p.total);
       },
@@ -125,7 +126,7 @@ async function crawl(
   }
   io.stdout(renderCrawlReport(readReport(databasePath(config), run.crawlId, config.dataDir), io.columns ?? null));
   if (run.stopped) {
-    io.stderr(`pinaudit crawl: stopped with ${run.progress.pending} sites left; run the same command again to continue\n`);
+    io.stderr(`pinaudit crawl: stopped with ${plural(run.progress.pending, 'site')} left; run the same command again to continue\n`);
     return 1;
   }
   return 0;
@@ -133,7 +134,7 @@ async function crawl(
 
 /** What the progress bar says after its bar: sites ended of all, and leaks seen by this run. */
 export function sitesAndLeaks(leaks: () => number): (done: number, total: number) => string {
-  return (done, total) => `site ${done} of ${total}, ${leaks()} leak${leaks() === 1 ? '' : 's'} so far`;
+  return (done, total) => `site ${done} of ${total}, ${plural(leaks(), 'leak')} so far`;
 }
 
 /** The report of one crawl, read from the database. */

@@ -10,6 +10,7 @@ import { connectFleet, fleetTarget, type FleetDb } from '../fleet/pg.js';
 import { countFleetPrunable, pruneFleet } from '../fleet/prune.js';
 import { dayKey, parseDay } from '../store/index.js';
 import type { Command } from './command.js';
+import { plural } from '../plural.js';
 
 const options = {
   before: { type: 'string', value: 'DATE', help: 'prune: remove raw rows recorded before DATE (YYYY-MM-DD, local time)' },
@@ -64,11 +65,11 @@ from PGUSER, PGPASSWORD, PGHOST, PGPORT and PGDATABASE. Nothing printed holds th
       const { time, day } = cutoff!;
       if (values.yes !== true) {
         const n = await countFleetPrunable(db, time);
-        io.stderr(`This would remove ${n} raw request${n === 1 ? '' : 's'} recorded before ${day} from ${target.label}, for every instance.\nNothing was removed; run again with --yes to do it.\n`);
+        io.stderr(`This would remove ${plural(n, 'raw request')} recorded before ${day} from ${target.label}, for every instance.\nNothing was removed; run again with --yes to do it.\n`);
         return 2;
       }
       const r = await pruneFleet(db, time, day);
-      io.stdout(`Removed from before ${day}: ${r.requests} requests, ${r.identifiers} identifiers, ${r.pages} pages. Daily counts are kept.\n`);
+      io.stdout(`Removed from before ${day}: ${plural(r.requests, 'request')}, ${plural(r.identifiers, 'identifier')}, ${plural(r.pages, 'page')}. Daily counts are kept.\n`);
       return 0;
     } finally {
       await db.close();
@@ -88,6 +89,6 @@ async function status(db: FleetDb, label: string): Promise<string> {
     `SELECT i.id, i.name, i.last_seen, (SELECT count(*) FROM requests r WHERE r.instance_id = i.id) AS requests
      FROM instance i ORDER BY i.name, i.id`,
   );
-  const lines = rows.map((r) => `  ${r.name}  ${r.id}  ${r.requests} requests stored  last shipment ${new Date(Number(r.last_seen)).toISOString()}`);
-  return [`${label}: ${rows.length} instance${rows.length === 1 ? '' : 's'}`, ...lines, ''].join('\n');
+  const lines = rows.map((r) => `  ${r.name}  ${r.id}  ${plural(Number(r.requests), 'request')} stored  last shipment ${new Date(Number(r.last_seen)).toISOString()}`);
+  return [`${label}: ${plural(rows.length, 'instance')}`, ...lines, ''].join('\n');
 }

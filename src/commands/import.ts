@@ -10,6 +10,7 @@ import { databasePath } from '../app.js';
 import { exitCodeOf, messageOf, PinauditError } from '../errors.js';
 import { createProgressBar, HarImportError, importHar, type ImportSummary } from '../import/index.js';
 import type { Command } from './command.js';
+import { plural } from '../plural.js';
 
 const options = {
   label: { type: 'string', value: 'NAME', help: 'name stored as the client of each request (default: the file name)' },
@@ -67,16 +68,16 @@ A malformed or truncated file stops at the bad entry, names it, and keeps the en
 export function describe(s: ImportSummary): string {
   const n = (v: number): string => v.toLocaleString('en-US');
   const lines = [
-    `Imported ${n(s.entries)} entr${s.entries === 1 ? 'y' : 'ies'} from ${printable(s.file)} as "${printable(s.label)}":`,
+    `Imported ${plural(s.entries, 'entry', 'entries')} from ${printable(s.file)} as "${printable(s.label)}":`,
     `  Pinterest requests  ${n(s.pinterest)} (${n(s.added)} new${s.pinterest > s.added ? `, ${n(s.pinterest - s.added)} already imported` : ''})`,
-    `  other requests      ${n(s.other)} to ${n(s.sitesVisited)} site${s.sitesVisited === 1 ? '' : 's'}` +
+    `  other requests      ${n(s.other)} to ${plural(s.sitesVisited, 'site')}` +
       (s.visitsAlreadyCounted ? ' (visits already counted by an earlier import)' : ' (counted as sites visited)'),
   ];
-  if (s.skipped > 0) lines.push(`  skipped             ${n(s.skipped)} entr${s.skipped === 1 ? 'y' : 'ies'} that were not HTTP requests (data:, blob:, wss: URLs)`);
-  if (s.stageErrors > 0) lines.push(`  ${n(s.stageErrors)} pipeline stage failure(s): those requests were recorded without a full classification`);
+  if (s.skipped > 0) lines.push(`  skipped             ${plural(s.skipped, 'entry', 'entries')} that were not HTTP requests (data:, blob:, wss: URLs)`);
+  if (s.stageErrors > 0) lines.push(`  ${plural(s.stageErrors, 'pipeline stage failure')}: those requests were recorded without a full classification`);
   if (s.beyondRetention > 0 && s.retentionDays !== null) {
     lines.push(
-      `  note: ${n(s.beyondRetention)} request(s) are older than the retention period (${s.retentionDays} days);`,
+      `  note: ${plural(s.beyondRetention, 'request')} ${s.beyondRetention === 1 ? 'is' : 'are'} older than the retention period (${plural(s.retentionDays, 'day')});`,
       '  the next prune removes their details (daily counts stay). Keep them with: pinaudit start --retention-days 0',
     );
   }

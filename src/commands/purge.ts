@@ -8,6 +8,7 @@ import { databasePath } from '../app.js';
 import { PinauditError } from '../errors.js';
 import { countPurgeable, openDatabase, parseDay, purge, type PurgeOptions } from '../store/index.js';
 import type { Command } from './command.js';
+import { plural } from '../plural.js';
 
 const options = {
   before: { type: 'string', value: 'DATE', help: 'remove data from before DATE (YYYY-MM-DD, local time)' },
@@ -37,15 +38,15 @@ Without --yes nothing is removed: pinaudit says what would be.`,
       if (values.yes !== true) {
         const n = countPurgeable(db, target);
         io.stderr(
-          `This would remove ${n} recorded request${n === 1 ? '' : 's'} and all other data ${label} ` +
+          `This would remove ${plural(n, 'recorded request')} and all other data ${label} ` +
             `from ${dbPath}.\nNothing was removed; run again with --yes to do it.\n`,
         );
         return 2;
       }
       const r = purge(db, target);
       io.stdout(
-        `Removed ${label}: ${r.requests} requests, ${r.identifiers} identifiers, ${r.pages} pages, ` +
-          `${r.rollups} daily counts, ${r.tunnels} visited-site counts.\n`,
+        `Removed ${label}: ${plural(r.requests, 'request')}, ${plural(r.identifiers, 'identifier')}, ${plural(r.pages, 'page')}, ` +
+          `${plural(r.rollups, 'daily count')}, ${plural(r.tunnels, 'visited-site count')}.\n`,
       );
       return 0;
     } finally {

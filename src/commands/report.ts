@@ -14,6 +14,7 @@ import type { Command } from './command.js';
 import { parseWhen } from './export.js';
 import { withQueries } from './database.js';
 import { CRAWL_OPTION, printCrawlReport } from './crawl-output.js';
+import { plural } from '../plural.js';
 
 /** Version of the `--json` shape; fields are only added within a version. */
 export const REPORT_SCHEMA_VERSION = 2;
@@ -123,13 +124,12 @@ export function renderReport(report: Report, columns: number | null): string {
   const n = (v: number): string => v.toLocaleString('en-US');
   const v = report.sitesVisited;
   const period = report.range.from === null ? 'all recorded time' : `since ${report.range.from.slice(0, 16).replace('T', ' ')} UTC (${report.range.since})`;
-  const plural = (k: number, one: string): string => `${n(k)} ${one}${k === 1 ? '' : 's'}`;
   const out: string[] = [
     `pinaudit report: ${period}`,
     '',
     `${plural(t.attemptedSites, 'site')} attempted to tell Pinterest about ${plural(t.attemptedPages, 'page')};`,
     `${plural(t.reachedPages, 'page')} from ${plural(t.reachedSites, 'site')} reached Pinterest` +
-      (v.visited > 0 ? `; ${n(v.visitedAndReached)} of the ${n(v.visited)} sites you visited leaked.` : '.'),
+      (v.visited > 0 ? `; ${n(v.visitedAndReached)} of the ${plural(v.visited, 'site')} you visited leaked.` : '.'),
     ...table(
       ['', 'ATTEMPTED', 'REACHED PINTEREST', 'PREVENTED'],
       [
@@ -163,8 +163,8 @@ export function renderReport(report: Report, columns: number | null): string {
     report.hashedEmails.map((h) => [n(h.siteCount), n(h.requests), short(h.value), few(h.sites, h.siteCount)]), [true, true, false, false]);
   const b = report.blocking;
   out.push('', 'What blocking prevented',
-    `  ${n(b.blocked)} blocked, ${n(b.stripped)} stripped; prevented: ${n(b.preventedLeaks)} leaks whole, ` +
-    `${n(b.preventedIdentifiers)} identifiers, ${n(b.preventedPages)} pages`);
+    `  ${n(b.blocked)} blocked, ${n(b.stripped)} stripped; prevented: ${plural(b.preventedLeaks, 'leak')} whole, ` +
+    `${plural(b.preventedIdentifiers, 'identifier')}, ${plural(b.preventedPages, 'page')}`);
   if (b.byMode.length > 0) {
     out.push(...table(['MODE', 'BLOCKED', 'STRIPPED', 'LEAKS PREVENTED', 'IDS PREVENTED', 'PAGES PREVENTED'],
       b.byMode.map((m) => [m.mode || '(none)', n(m.blocked), n(m.stripped), n(m.preventedLeaks), n(m.preventedIdentifiers), n(m.preventedPages)]),

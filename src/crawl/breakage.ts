@@ -17,6 +17,7 @@ import jpeg from 'jpeg-js';
 import pixelmatch from 'pixelmatch';
 import type { BlockMode } from '../types.js';
 import type { PageComparison, PageEvidence, SiteEvidence, Verdict } from './types.js';
+import { plural } from '../plural.js';
 
 /** Share of pixels that must differ for a page to count as changed. */
 export const CHANGED_PIXEL_SHARE = 0.02;
@@ -49,9 +50,9 @@ export function comparePage(
   const changed: string[] = [];
   if (other.error !== null && base.error === null) broken.push(`the page did not load: ${other.error}`);
   const newErrors = other.pageErrors.filter((e) => !base.pageErrors.includes(e));
-  if (newErrors.length > 0) broken.push(`${newErrors.length} new script error(s): ${newErrors[0]}`);
+  if (newErrors.length > 0) broken.push(`${plural(newErrors.length, 'new script error')}: ${newErrors[0]}`);
   if (other.failedSameSite.length > base.failedSameSite.length) {
-    broken.push(`${other.failedSameSite.length - base.failedSameSite.length} more same-site request(s) failed`);
+    broken.push(`${plural(other.failedSameSite.length - base.failedSameSite.length, 'more same-site request')} failed`);
   }
   if (base.textLength > 0 && other.textLength < base.textLength * (1 - BROKEN_TEXT_LOSS)) {
     broken.push(`visible text fell from ${base.textLength} to ${other.textLength} characters`);

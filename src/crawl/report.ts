@@ -12,6 +12,7 @@ import type { BlockMode } from '../types.js';
 import { measureAttribution, type AttributionReport } from './attribution.js';
 import { screenshotDir } from './paths.js';
 import type { Verdict } from './types.js';
+import { plural } from '../plural.js';
 
 /** Version of the `--json` shape; fields are only added within a version. */
 export const CRAWL_REPORT_SCHEMA_VERSION = 1;
@@ -90,22 +91,22 @@ export function renderCrawlReport(r: CrawlReport, columns: number | null, limit 
   const c = r.crawl;
   const s = r.summary;
   const name = c.label ? ` "${c.label}"` : '';
-  const state = c.finishedAt ? `finished ${c.finishedAt.slice(0, 16).replace('T', ' ')} UTC` : `unfinished (${c.pending} site${c.pending === 1 ? '' : 's'} left; run the same command again to continue)`;
+  const state = c.finishedAt ? `finished ${c.finishedAt.slice(0, 16).replace('T', ' ')} UTC` : `unfinished (${plural(c.pending, 'site')} left; run the same command again to continue)`;
   const [audit, ...others] = c.options.modes;
   const failed = Object.entries(s.failures).map(([k, n]) => `${n} ${k}`).join(', ');
   const out = [
-    `pinaudit crawl ${c.id}${name}: ${c.sites} sites, ${c.done} crawled, ${c.failed} failed${failed ? ` (${failed})` : ''}; ${state}`,
-    `  up to ${c.options.pages} same-site pages per site; modes ${c.options.modes.join(', ')}`,
+    `pinaudit crawl ${c.id}${name}: ${plural(c.sites, 'site')}, ${c.done} crawled, ${c.failed} failed${failed ? ` (${failed})` : ''}; ${state}`,
+    `  up to ${plural(c.options.pages, 'same-site page')} per site; modes ${c.options.modes.join(', ')}`,
     '',
-    `${s.leaking} of ${s.crawled} crawled sites told Pinterest about their visitors (audit visit, mode ${audit ?? 'off'}, nothing clicked):`,
+    `${s.leaking} of ${plural(s.crawled, 'crawled site')} told Pinterest about their visitors (audit visit, mode ${audit ?? 'off'}, nothing clicked):`,
     `  ${s.tagPresent} load the Pinterest tag, ${s.tagBeforeInteraction} fired it before any consent could be given,`,
     `  ${s.fullUrlLeaked} leaked full page URLs, ${s.hashedEmail} sent a hashed e-mail; ${s.redirected} redirected to another site.`,
   ];
   if (others.length > 0) out.push(`Blocking (${others.join(', ')}): ${s.verdicts.works} works, ${s.verdicts.changed} changed, ${s.verdicts.broken} broken.`);
   const a = r.attribution;
   out.push(
-    `Attribution agreement, pinaudit vs the page the crawler had open: site ${pct(a.site.percent)} of ${a.site.compared} requests;` +
-      ` full URL ${pct(a.fullUrl.percent)} of ${a.fullUrl.compared} requests where pinaudit claims the full URL.`,
+    `Attribution agreement, pinaudit vs the page the crawler had open: site ${pct(a.site.percent)} of ${plural(a.site.compared, 'request')};` +
+      ` full URL ${pct(a.fullUrl.percent)} of ${plural(a.fullUrl.compared, 'request')} where pinaudit claims the full URL.`,
     '',
   );
   out.push(

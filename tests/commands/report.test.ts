@@ -112,6 +112,7 @@ describe('pinaudit report', () => {
     expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
     expect(Math.max(...text.split('\n').map((l) => l.length))).toBeLessThanOrEqual(80);
     expect(text).toContain('  (none)');
+    expect(text).toContain('1 site attempted to tell Pinterest about 1 page;\n1 page from 1 site reached Pinterest.');
   });
 
   test.each([

@@ -65,8 +65,8 @@ describe('comparePage', () => {
   test.each<[string, Partial<PageEvidence>, Partial<PageEvidence>, string, RegExp | null]>([
     ['the same page', {}, { screenshot: 'blank-again.jpg' }, 'works', null],
     ['an error both modes throw', { pageErrors: ['x is not defined'] }, { pageErrors: ['x is not defined'] }, 'works', null],
-    ['a new uncaught error', {}, { pageErrors: ['pintrk is not defined'] }, 'broken', /1 new script error\(s\): pintrk is not defined/],
-    ['a same-site request that now fails', { failedSameSite: [] }, { failedSameSite: ['https://shop-a.test/api (500)'] }, 'broken', /1 more same-site request\(s\) failed/],
+    ['a new uncaught error', {}, { pageErrors: ['pintrk is not defined'] }, 'broken', /1 new script error: pintrk is not defined/],
+    ['a same-site request that now fails', { failedSameSite: [] }, { failedSameSite: ['https://shop-a.test/api (500)'] }, 'broken', /1 more same-site request failed/],
     ['most of the text gone', {}, { textLength: 300 }, 'broken', /visible text fell from 1000 to 300/],
     ['a page that no longer loads', {}, { error: 'net::ERR_FAILED', screenshot: null }, 'broken', /did not load/],
     ['a quarter of the screen changed', {}, { screenshot: 'quarter.jpg' }, 'changed', /2\d\.\d% of the screenshot changed/],

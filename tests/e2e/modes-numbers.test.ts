@@ -145,6 +145,8 @@ describe.skipIf(skip)('attempted, reached Pinterest and prevented, per block mod
     expect(n.report).toEqual(n.overview);
     expect(n.overview.prevented).toBe(n.overview.attempted - n.overview.reached);
     expect(ui).toContain(`in ${n.overview.attempted} requests; ${n.overview.reached} reached Pinterest and ${n.overview.prevented} were prevented.`);
+    // One shop per mode: one site, said in the singular.
+    expect(ui).toMatch(/^1 site attempted to send Pinterest/);
   }, 60_000);
 
   test('attempted is the same in every mode; all of it reaches Pinterest in off, none in all', () => {

@@ -5,7 +5,7 @@
  * side by side. It covers all recorded time, whatever range is picked.
  */
 import { getJson } from '../api.js';
-import { h, fmtNumber, fmtTime, siteLink, section, badge, link } from '../dom.js';
+import { h, fmtNumber, plural, fmtTime, siteLink, section, badge, link } from '../dom.js';
 
 const STATE_TEXT = { on: 'On', off: 'Off', unknown: 'Not seen yet' };
 const STATE_KIND = { on: 'warn', off: 'ok', unknown: '' };
@@ -22,7 +22,7 @@ function whileOff(s) {
   const r = s.reachedWhileOff;
   const sites = r.sites.slice(0, 4).flatMap((x, i) => (i ? [', ', siteLink(x.site)] : [siteLink(x.site)]));
   return h('div', { class: 'reached-while-off', dataset: { requests: String(r.requests), sites: String(r.siteCount) } },
-    h('strong', {}, `${fmtNumber(r.requests)} requests from ${fmtNumber(r.siteCount)} site${r.siteCount === 1 ? '' : 's'}`),
+    h('strong', {}, `${plural(r.requests, 'request')} from ${plural(r.siteCount, 'site')}`),
     ' reached Pinterest with your identifiers',
     r.sites.length ? h('div', { class: 'muted small' }, sites, r.siteCount > 4 ? ` and ${r.siteCount - 4} more` : '') : null);
 }
@@ -34,7 +34,7 @@ function lede(switches) {
   }
   if (offsite.offPeriods.length === 0) return '“Use sites you visit” was on whenever pinaudit saw it.';
   const r = offsite.reachedWhileOff;
-  return `While “Use sites you visit” was off, ${fmtNumber(r.requests)} requests from ${fmtNumber(r.siteCount)} site${r.siteCount === 1 ? '' : 's'} still reached Pinterest with your identifiers. The switch changes how Pinterest uses what it receives, not whether websites send it.`;
+  return `While “Use sites you visit” was off, ${plural(r.requests, 'request')} from ${plural(r.siteCount, 'site')} still reached Pinterest with your identifiers. The switch changes how Pinterest uses what it receives, not whether websites send it.`;
 }
 
 /** The card, as a section node; a failure shows in the card and leaves the rest of the page alone. */

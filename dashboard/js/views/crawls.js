@@ -5,7 +5,7 @@
  * Every text below was written by a website or a site list and is rendered as text only.
  */
 import { getJson } from '../api.js';
-import { h, fmtNumber, fmtTime, siteLink, emptyState, link, badge, section, table, mono } from '../dom.js';
+import { h, fmtNumber, plural, fmtTime, siteLink, emptyState, link, badge, section, table, mono } from '../dom.js';
 
 export const title = 'Crawls';
 
@@ -53,7 +53,7 @@ async function crawl(idText, ctx) {
     card(fmtNumber(s.fullUrlLeaked), 'leaked full page URLs', 'sites', 'leak'),
     card(fmtNumber(s.hashedEmail), 'sent a hashed e-mail', 'sites', 'warn'),
     card(`${fmtNumber(s.verdicts.broken)} / ${fmtNumber(s.verdicts.changed)}`, 'broken / changed when blocked', `${fmtNumber(s.verdicts.works)} work`, 'good'),
-    card(pct(r.attribution.site.percent), 'attribution agreement (site)', `of ${fmtNumber(r.attribution.site.compared)} requests`, ''));
+    card(pct(r.attribution.site.percent), 'attribution agreement (site)', `of ${plural(r.attribution.site.compared, 'request')}`, ''));
   const sites = table([
     { label: 'Site', cell: (x) => h('span', {}, siteLink(x.site), x.redirected ? [' → ', x.finalSite] : null) },
     { label: 'Requests', num: true, cell: (x) => fmtNumber(x.requests) },
@@ -79,10 +79,10 @@ async function crawl(idText, ctx) {
   return h('div', {},
     h('p', { class: 'crumbs' }, link('/crawls', '← All crawls')),
     h('div', { class: 'page-head' }, h('h1', {}, c.label ? `Crawl #${c.id}: ${c.label}` : `Crawl #${c.id}`),
-      h('p', { class: 'lede' }, `${fmtNumber(c.sites)} sites, ${fmtNumber(c.done)} crawled, ${fmtNumber(c.failed)} failed${c.finishedAt ? '' : `, ${fmtNumber(c.pending)} left (run the same command again to continue)`}; up to ${c.options.pages} pages a site; modes ${c.options.modes.join(', ')}.`)),
+      h('p', { class: 'lede' }, `${plural(c.sites, 'site')}, ${fmtNumber(c.done)} crawled, ${fmtNumber(c.failed)} failed${c.finishedAt ? '' : `, ${fmtNumber(c.pending)} left (run the same command again to continue)`}; up to ${plural(c.options.pages, 'page')} a site; modes ${c.options.modes.join(', ')}.`)),
     cards, sites,
     section('Attribution: pinaudit vs the page the crawler had open',
-      h('p', {}, `Site agreement ${pct(a.site.percent)} of ${fmtNumber(a.site.compared)} requests; full-URL agreement ${pct(a.fullUrl.percent)} of ${fmtNumber(a.fullUrl.compared)} requests where pinaudit claims the full URL.`),
+      h('p', {}, `Site agreement ${pct(a.site.percent)} of ${plural(a.site.compared, 'request')}; full-URL agreement ${pct(a.fullUrl.percent)} of ${plural(a.fullUrl.compared, 'request')} where pinaudit claims the full URL.`),
       disagreements),
     h('p', {}, 'The Sites and Requests views show every recorded request of a site, this crawl’s among them; ', link('/requests', 'open Requests'), '.'));
 }

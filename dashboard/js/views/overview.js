@@ -5,7 +5,7 @@
  */
 import { getJson } from '../api.js';
 import { axisTitle, CATEGORY_COLOURS, chartBox, colourOf, countLegend, makeChart, palette, seriesLegend, WORD_COLOURS } from '../charts.js';
-import { h, fmtNumber, section, emptyState, link } from '../dom.js';
+import { h, fmtNumber, plural, section, emptyState, link } from '../dom.js';
 import { PAC_GIVES_UP, setupCheck } from './setup.js';
 import { adviceCard } from './advice-card.js';
 
@@ -37,7 +37,7 @@ function axisTime(start, bucket) {
 /** What the sites-visited ratio can and cannot say. */
 function visitedNote(v) {
   if (!v.visited) return PAC_GIVES_UP;
-  return `${fmtNumber(v.visitedAndReached)} of the ${fmtNumber(v.visited)} sites you visited leaked to Pinterest (${fmtNumber(v.visitedAndAttempted)} attempted). ${PAC_GIVES_UP}`;
+  return `${fmtNumber(v.visitedAndReached)} of the ${plural(v.visited, 'site')} you visited leaked to Pinterest (${fmtNumber(v.visitedAndAttempted)} attempted). ${PAC_GIVES_UP}`;
 }
 
 export async function render(ctx) {
@@ -48,7 +48,7 @@ export async function render(ctx) {
     const ever = data.range.name === 'all' ? data : await getJson('/api/overview', { range: 'all' });
     if (ever.totals.requests > 0) {
       return h('div', { class: 'overview' }, h('div', { class: 'page-head' }, h('h1', {}, 'What websites told Pinterest')),
-        emptyState('Nothing in this time range', `pinaudit has recorded ${fmtNumber(ever.totals.requests)} Pinterest requests, none in the selected range. Choose a longer time range at the top right.`),
+        emptyState('Nothing in this time range', `pinaudit has recorded ${plural(ever.totals.requests, 'Pinterest request')}, none in the selected range. Choose a longer time range at the top right.`),
         advice);
     }
     return renderEmpty();
@@ -59,14 +59,14 @@ export async function render(ctx) {
   const attempted = colourOf(WORD_COLOURS, 'attempted');
   const charts = [];
   const cards = h('div', { class: 'cards' },
-    card('Leaks that reached Pinterest', t.reachedLeaks, t.attemptedLeaks, `third-party requests carrying your page or an identifier, of ${fmtNumber(t.thirdPartyRequests)} third-party requests`, 'leak'),
+    card('Leaks that reached Pinterest', t.reachedLeaks, t.attemptedLeaks, `third-party requests carrying your page or an identifier, of ${plural(t.thirdPartyRequests, 'third-party request')}`, 'leak'),
     card('Sites whose leaks reached Pinterest', t.reachedSites, t.attemptedSites, visitedNote(data.sitesVisited)),
     card('Pages that reached Pinterest', t.reachedPages, t.attemptedPages, `full URLs only; origin only: ${fmtNumber(t.reachedOriginOnly)} reached, ${fmtNumber(t.attemptedOriginOnly)} attempted`),
     card('Identifiers that reached Pinterest', t.reachedIdentifiers, t.attemptedIdentifiers, 'distinct cookies and ids that link your visits'),
     card('Leaks while logged in that reached Pinterest', t.reachedLoggedIn, t.attemptedLoggedIn, 'Pinterest could tie these to your account', t.reachedLoggedIn ? 'warn' : ''),
     card('Hashed e-mails that reached Pinterest', t.reachedHashedEmails, t.attemptedHashedEmails, null, t.reachedHashedEmails ? 'warn' : ''),
     h('div', { class: 'card good' }, h('div', { class: 'card-value' }, fmtNumber(t.preventedLeaks)), h('div', { class: 'card-label' }, 'Leaks prevented'),
-      h('div', { class: 'card-note' }, `${fmtNumber(t.blocked)} requests blocked, ${fmtNumber(t.stripped)} stripped; ${fmtNumber(t.preventedIdentifiers)} identifiers and ${fmtNumber(t.preventedPages)} pages prevented`)),
+      h('div', { class: 'card-note' }, `${plural(t.blocked, 'request')} blocked, ${fmtNumber(t.stripped)} stripped; ${plural(t.preventedIdentifiers, 'identifier')} and ${plural(t.preventedPages, 'page')} prevented`)),
   );
 
   const top = data.topSites;
@@ -80,7 +80,7 @@ export async function render(ctx) {
   const node = h('div', { class: 'overview' },
     h('div', { class: 'page-head' }, h('h1', {}, 'What websites told Pinterest'),
       h('p', { class: 'lede', id: 'overview-lede' },
-        `${fmtNumber(t.attemptedSites)} sites attempted to send Pinterest your page or identifiers in ${fmtNumber(t.attemptedLeaks)} requests; `
+        `${plural(t.attemptedSites, 'site')} attempted to send Pinterest your page or identifiers in ${plural(t.attemptedLeaks, 'request')}; `
         + `${fmtNumber(t.reachedLeaks)} reached Pinterest and ${fmtNumber(t.preventedLeaks)} were prevented.`)),
     cards,
     advice,

@@ -1,6 +1,6 @@
 /** Settings: block mode, per-site exceptions, retention, visited-site counting and purge. */
 import { getJson, send } from '../api.js';
-import { h, section, siteLink } from '../dom.js';
+import { h, plural, section, siteLink } from '../dom.js';
 
 export const title = 'Settings';
 
@@ -49,7 +49,7 @@ export async function render(ctx) {
   const retention = h('form', { class: 'inline', onsubmit: (e) => {
     e.preventDefault();
     const value = keepForever.checked ? null : Number(days.value);
-    save({ retentionDays: value }, value === null ? 'Requests are kept until you purge them.' : `Requests older than ${value} days will be removed.`);
+    save({ retentionDays: value }, value === null ? 'Requests are kept until you purge them.' : `Requests older than ${plural(value, 'day')} will be removed.`);
   } },
   h('label', { for: 'retention-days' }, 'Keep individual requests for'), days, h('span', {}, 'days'),
   h('span', { class: 'check' }, keepForever, h('label', { for: 'keep-forever' }, 'keep forever')),
@@ -84,7 +84,7 @@ function purgePanel(ctx) {
   async function doPurge() {
     try {
       const r = await send('POST', '/api/purge', all.checked ? { confirm: 'purge', all: true } : { confirm: 'purge', before: date.value });
-      ctx.notify(`Deleted ${r.requests} requests, ${r.identifiers} identifiers and ${r.pages} pages.`);
+      ctx.notify(`Deleted ${plural(r.requests, 'request')}, ${plural(r.identifiers, 'identifier')} and ${plural(r.pages, 'page')}.`);
     } catch (err) {
       ctx.notify(err.message, 'error');
     }

@@ -1,6 +1,6 @@
 /** One site: the pages it leaked, identifiers, tags, purchases, attribution and decisions. */
 import { getJson, send } from '../api.js';
-import { h, fmtNumber, fmtTime, section, table, mono, badge, link, emptyState } from '../dom.js';
+import { h, fmtNumber, plural, fmtTime, section, table, mono, badge, link, emptyState } from '../dom.js';
 
 export const title = 'Site';
 
@@ -40,7 +40,7 @@ export async function render(ctx) {
     h('p', { class: 'crumbs' }, link('/sites', '← Sites')),
     h('div', { class: 'page-head with-action' },
       h('div', {}, h('h1', { class: 'site-name' }, d.site),
-        h('p', { class: 'lede', id: 'site-lede' }, `${fmtNumber(d.requests)} requests to Pinterest; ${fmtNumber(d.attemptedLeaks)} attempted to send the page or identifiers, `
+        h('p', { class: 'lede', id: 'site-lede' }, `${plural(d.requests, 'request')} to Pinterest; ${fmtNumber(d.attemptedLeaks)} attempted to send the page or identifiers, `
           + `${fmtNumber(d.reachedLeaks)} reached Pinterest, ${fmtNumber(d.preventedLeaks)} were prevented.`,
           d.exception ? [' ', badge('exception: Pinterest allowed', 'ok')] : null)),
       h('div', { class: 'actions' }, toggle, link('/requests', 'See its requests →', { site: d.site }))),
@@ -48,7 +48,7 @@ export async function render(ctx) {
       section('Attribution', table([{ label: 'How the page was learned', cell: (r) => METHOD[r.method] ?? r.method }, { label: 'Requests', cell: (r) => fmtNumber(r.requests), num: true }], d.attribution)),
       section('Decisions', table([{ label: 'Decision', cell: (r) => DECISION[r.decision] ?? r.decision }, { label: 'Requests', cell: (r) => fmtNumber(r.requests), num: true }], d.decisions))),
     section('What the policy prevented', h('p', { id: 'site-prevented' },
-      `${fmtNumber(d.preventedLeaks)} leaks prevented whole; ${fmtNumber(d.preventedIdentifiers)} identifier transmissions and ${fmtNumber(d.preventedPages)} pages withheld.`)),
+      `${plural(d.preventedLeaks, 'leak')} prevented whole; ${plural(d.preventedIdentifiers, 'identifier transmission')} and ${plural(d.preventedPages, 'page')} withheld.`)),
     section(`Pages sent (${fmtNumber(d.pages.length + d.more.pages)})`, d.pages.length
       ? table([
         { label: 'Page (full URL)', cell: (p) => mono(p.url), class: 'url' },
@@ -58,9 +58,9 @@ export async function render(ctx) {
         { label: 'Last seen', cell: (p) => fmtTime(p.lastSeen) },
       ], d.pages, { class: 'pages' })
       : h('p', { class: 'muted' }, 'No full page URL of this site was sent in this range.'),
-      more(d.more.pages, 'pages'),
+      more(d.more.pages, 'page'),
       d.originOnly.attempted ? h('p', { class: 'note', id: 'site-origin-only' },
-        `Origin only: ${fmtNumber(d.originOnly.attempted)} requests named only ${d.site}'s origin (no page); ${fmtNumber(d.originOnly.reached)} reached Pinterest.`) : null),
+        `Origin only: ${plural(d.originOnly.attempted, 'request')} named only ${d.site}'s origin (no page); ${fmtNumber(d.originOnly.reached)} reached Pinterest.`) : null),
     section(`Identifiers sent (${fmtNumber(d.identifiers.length + d.more.identifiers)})`, d.identifiers.length
       ? table([
         { label: 'Kind', cell: (i) => badge(i.kind, i.kind) },
@@ -70,17 +70,17 @@ export async function render(ctx) {
         { label: 'Reached Pinterest', cell: (i) => fmtNumber(i.reached), num: true },
       ], d.identifiers, { class: 'identifiers' })
       : h('p', { class: 'muted' }, 'No identifiers.'),
-      more(d.more.identifiers, 'identifiers')),
+      more(d.more.identifiers, 'identifier')),
     h('div', { class: 'grid-2' },
       section('Tag ids and events', d.tags.length
         ? table([{ label: 'Tag id', cell: (t) => mono(t.tagId) }, { label: 'Event', cell: (t) => t.event ?? 'page load' }, { label: 'Requests', cell: (t) => fmtNumber(t.requests), num: true }], d.tags)
-        : h('p', { class: 'muted' }, 'No Pinterest tag seen.'), more(d.more.tags, 'tag ids and events')),
+        : h('p', { class: 'muted' }, 'No Pinterest tag seen.'), more(d.more.tags, 'tag id and event', 'tag ids and events')),
       section('Purchases reported', purchases.length ? h('ul', { class: 'purchases' }, purchases) : h('p', { class: 'muted' }, 'No purchase was reported to Pinterest.'),
-        more(d.more.purchases, 'purchases'))),
+        more(d.more.purchases, 'purchase'))),
   );
 }
 
 /** "N more" under a list the API limited. */
-function more(n, what) {
-  return n > 0 ? h('p', { class: 'more muted' }, `${fmtNumber(n)} more ${what} not shown.`) : null;
+function more(n, one, many) {
+  return n > 0 ? h('p', { class: 'more muted' }, `${plural(n, `more ${one}`, many && `more ${many}`)} not shown.`) : null;
 }

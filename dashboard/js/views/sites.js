@@ -1,6 +1,6 @@
 /** Sites: every site that sent Pinterest third-party requests, sortable and searchable. */
 import { getJson } from '../api.js';
-import { h, fmtNumber, fmtTime, siteLink, emptyState, link, badge, section } from '../dom.js';
+import { h, fmtNumber, plural, fmtTime, siteLink, emptyState, link, badge, section } from '../dom.js';
 import { PAC_GIVES_UP } from './setup.js';
 
 export const title = 'Sites';
@@ -67,7 +67,7 @@ function sitesTable(sites, sort, ctx) {
     h('td', { class: 'num' }, fmtNumber(s.blocked)),
     h('td', { class: 'num' }, fmtNumber(s.stripped)),
     h('td', {}, fmtTime(s.lastSeen))));
-  return h('div', { class: 'table-wrap' }, h('table', { id: 'sites-table' }, h('caption', { class: 'sr-only' }, `${sites.length} sites`), h('thead', {}, head), h('tbody', {}, rows)));
+  return h('div', { class: 'table-wrap' }, h('table', { id: 'sites-table' }, h('caption', { class: 'sr-only' }, plural(sites.length, 'site')), h('thead', {}, head), h('tbody', {}, rows)));
 }
 
 /**
@@ -78,7 +78,7 @@ function visitedSection(v) {
   const note = h('p', { class: 'note' }, `Counted from the connections your browser made through pinaudit (through the PAC file this list stays empty). ${PAC_GIVES_UP}`);
   if (!v.sites.length) return section('Visited sites', h('p', { class: 'muted' }, 'No visited site was counted in this range.'), note);
   return section(`Visited sites (${fmtNumber(v.visited)})`,
-    h('p', {}, `${fmtNumber(v.visitedAndReached)} of the ${fmtNumber(v.visited)} sites you visited leaked to Pinterest; ${fmtNumber(v.visitedAndAttempted)} attempted.`),
+    h('p', {}, `${fmtNumber(v.visitedAndReached)} of the ${plural(v.visited, 'site')} you visited leaked to Pinterest; ${fmtNumber(v.visitedAndAttempted)} attempted.`),
     h('div', { class: 'table-wrap' }, h('table', { id: 'visited-table' },
       h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Site'), h('th', { scope: 'col', class: 'num' }, 'Connections'),
         h('th', { scope: 'col', class: 'num' }, 'Leaks reached Pinterest'), h('th', { scope: 'col', class: 'num' }, 'Leaks attempted'))),
