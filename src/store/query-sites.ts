@@ -50,7 +50,9 @@ export interface IdentifierSummary {
   value: string;
   firstSeen: number;
   lastSeen: number;
+  /** Requests that attempted to send it / in which it reached Pinterest (not stripped, not blocked). */
   requests: number;
+  reached: number;
   siteCount: number;
   /** Site names (at most `maxSites`, alphabetical). */
   sites: string[];
@@ -225,11 +227,11 @@ export class SiteQueries {
     // Two levels: (identifier, site) pairs first, so the per-identifier step needs no DISTINCT.
     const rows = this.#c.all<Omit<IdentifierSummary, 'sites'> & { sites: string | null }>(
       `SELECT i.id, i.name, i.kind, i.value, i.first_seen AS firstSeen, i.last_seen AS lastSeen,
-         x.requests, x.siteCount, x.sites
+         x.requests, x.reached, x.siteCount, x.sites
        FROM (
-         SELECT identifier_id, sum(n) AS requests, count(nullif(page_site, '')) AS siteCount,
+         SELECT identifier_id, sum(n) AS requests, sum(reached) AS reached, count(nullif(page_site, '')) AS siteCount,
            group_concat(nullif(page_site, '')) AS sites
-         FROM (SELECT identifier_id, page_site, sum(requests) AS n FROM (${IDENTIFIER_SITES_SQL}) GROUP BY 1, 2)
+         FROM (SELECT identifier_id, page_site, sum(requests) AS n, sum(reached) AS reached FROM (${IDENTIFIER_SITES_SQL}) GROUP BY 1, 2)
          GROUP BY identifier_id
        ) x JOIN identifiers i ON i.id = x.identifier_id
        ORDER BY x.siteCount DESC, x.requests DESC, i.id LIMIT @limit`,

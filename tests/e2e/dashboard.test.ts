@@ -97,6 +97,17 @@ describe.skipIf(skip)('dashboard in Chromium', () => {
     expect(await page.textContent('.site-page')).toContain('Lamp');
   });
 
+  test('identifiers: what attempted to send each, and what reached Pinterest', async () => {
+    await page.goto(`${origin}/#/identifiers`);
+    const row = page.locator('#identifiers-table tbody tr', { hasText: 'UA-SHARED' });
+    await row.waitFor({ timeout: 5000 });
+    const headers = await page.locator('#identifiers-table th').allTextContents();
+    const cells = await row.locator('td').allTextContents();
+    // The blocked widget's request attempted to send it; it never reached Pinterest.
+    expect(cells[headers.indexOf('Attempted')]).toBe('4');
+    expect(cells[headers.indexOf('Reached Pinterest')]).toBe('3');
+  });
+
   test('markup in a page URL is shown as text and runs nothing', async () => {
     // A hash change keeps the previous view's markup until the new one renders: wait for this site's.
     await page.goto(`${origin}/#/site/evil.example`);

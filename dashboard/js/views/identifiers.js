@@ -28,9 +28,10 @@ export async function render(ctx) {
     h('td', { class: 'sites' }, i.sites.length ? i.sites.flatMap((s, n) => (n ? [', ', siteLink(s)] : [siteLink(s)])) : h('span', { class: 'muted' }, 'Pinterest itself'),
       i.siteCount > i.sites.length ? h('span', { class: 'muted' }, ` and ${i.siteCount - i.sites.length} more`) : null),
     h('td', { class: 'num' }, fmtNumber(i.requests)),
+    h('td', { class: 'num' }, fmtNumber(i.reached)),
     h('td', {}, fmtTime(i.lastSeen))));
   return h('div', {}, head, timeline,
     h('div', { class: 'table-wrap' }, h('table', { id: 'identifiers-table' },
-      h('thead', {}, h('tr', {}, ['Kind', 'Name', 'Value', 'Sites', 'Sent by', 'Requests', 'Last seen'].map((l, n) => h('th', { scope: 'col', class: [3, 5].includes(n) ? 'num' : null }, l)))),
+      h('thead', {}, h('tr', {}, ['Kind', 'Name', 'Value', 'Sites', 'Sent by', 'Attempted', 'Reached Pinterest', 'Last seen'].map((l, n) => h('th', { scope: 'col', class: [3, 5, 6].includes(n) ? 'num' : null }, l)))),
       h('tbody', {}, rows))));
 }
