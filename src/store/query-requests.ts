@@ -18,6 +18,8 @@ export interface RequestFilter extends RangeFilter {
   decision?: Action | 'none' | null;
   /** Text found anywhere in host, path, page URL, site, tag id or event. */
   search?: string | null;
+  /** Only the requests a crawl's visits caused (`pinaudit crawl`), by crawl id. */
+  crawl?: number | null;
 }
 
 /** An identifier as stored with a request (credentials: `value` is the fingerprint). */
@@ -189,6 +191,11 @@ function compile(filter: RequestFilter): { where: string; params: Record<string,
   if (filter.site) {
     parts.push('r.page_site = @site');
     params.site = filter.site;
+  }
+  if (filter.crawl != null) {
+    // The flow ids the crawl's visits recorded (crawl_requests), found through requests_flow.
+    parts.push('r.flow_id IN (SELECT cr.flow_id FROM crawl_requests cr JOIN crawl_sites cs ON cs.id = cr.crawl_site_id WHERE cs.crawl_id = @crawl)');
+    params.crawl = filter.crawl;
   }
   if (filter.category) {
     parts.push(filter.category === 'none' ? 'r.category IS NULL' : 'r.category = @category');

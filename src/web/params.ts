@@ -96,7 +96,7 @@ export function textParam(q: QueryBag, name: string, max = 300): string | undefi
   return v;
 }
 
-/** The request-list / export filter: range plus site, category, decision and search. */
+/** The request-list / export filter: range plus site, category, decision, search and crawl. */
 export function parseRequestFilter(q: QueryBag, now: number): RequestFilter {
   const range = parseRange(q, now);
   return {
@@ -106,6 +106,7 @@ export function parseRequestFilter(q: QueryBag, now: number): RequestFilter {
     category: oneOf(q, 'category', CATEGORY_FILTERS) ?? null,
     decision: oneOf(q, 'decision', DECISION_FILTERS) ?? null,
     search: textParam(q, 'search') ?? null,
+    crawl: one(q, 'crawl') === undefined ? null : intParam(q, 'crawl', 0, 1, Number.MAX_SAFE_INTEGER),
   };
 }
 

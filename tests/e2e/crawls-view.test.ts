@@ -71,4 +71,21 @@ describe.skipIf(skip)('Crawls view in Chromium', () => {
     expect(text).toContain('https://shop-a.test/');
     expect(problems).toEqual([]);
   });
+
+  test("the crawl links to the Requests view filtered to its requests; the chip removes the filter", async () => {
+    await page.goto(`${origin}/#/crawls/1`);
+    await page.locator('a', { hasText: 'This crawl’s requests' }).click();
+    await page.waitForSelector('#crawl-chip');
+    expect(page.url()).toContain('#/requests?crawl=1');
+    const rows = page.locator('#requests-table tbody tr:not(.detail)');
+    await expect(rows.count()).resolves.toBe(1);
+    expect(await rows.first().textContent()).toContain('shop-a.test');
+    expect(await page.getAttribute('#export-link', 'href')).toContain('crawl=1');
+    await page.click('#crawl-chip button');
+    await page.waitForSelector('#crawl-chip', { state: 'detached' });
+    await page.selectOption('#range', 'all');
+    await page.waitForFunction(() => document.querySelectorAll('#requests-table tbody tr:not(.detail)').length === 2);
+    expect(await page.textContent('#requests-table')).toContain('blog-b.test');
+    expect(problems).toEqual([]);
+  });
 });

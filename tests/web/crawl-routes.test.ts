@@ -35,6 +35,21 @@ describe('crawl routes', () => {
     expect(body.attribution.site).toEqual({ compared: 1, agreed: 1, percent: 100 });
   });
 
+  test('the request list and the CSV export take a crawl filter: only the requests its visits caused', async () => {
+    const pageSites = (url: string) => (get(url).then((r) => r.json().rows.map((x: { pageSite: string }) => x.pageSite)));
+    expect((await pageSites('/api/requests')).sort()).toEqual(['blog-b.test', 'shop-a.test']);
+    expect(await pageSites('/api/requests?crawl=1')).toEqual(['shop-a.test']);
+    expect(await pageSites('/api/requests?crawl=2')).toEqual([]);
+    const csv = (await get('/export.csv?crawl=1')).body.trim().split('\n');
+    expect(csv).toHaveLength(2);
+    expect(csv[1]).toContain('shop-a.test');
+    for (const bad of ['x', '0', '1.5']) {
+      const res = await get(`/api/requests?crawl=${bad}`);
+      expect(res.statusCode, bad).toBe(400);
+      expect(res.json().error.message).toContain('crawl must be a whole number');
+    }
+  });
+
   test("a site's requests carry their crawl page next to pinaudit's page", async () => {
     const body = (await get('/api/crawls/1/sites/1/requests')).json();
     expect(body.requests).toEqual([expect.objectContaining({ flowId: 'crawl-flow-1', crawlPage: 'https://shop-a.test/', pageSite: 'shop-a.test', mode: 'off' })]);

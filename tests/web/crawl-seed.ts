@@ -1,7 +1,8 @@
 /**
  * A dashboard with one recorded crawl: shop-a.test crawled in modes off and trackers (one
  * Pinterest request filed with its crawl page, both screenshots as real JPEGs) and silent-f.test
- * failed on a timeout. The label carries markup, which must be shown as text.
+ * failed on a timeout. The label carries markup, which must be shown as text. One request of
+ * blog-b.test was browsed by hand, outside the crawl.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -39,6 +40,11 @@ export async function crawlDashboard(): Promise<CrawlDashboard> {
   });
   base.store.record(flow);
   base.store.complete('crawl-flow-1', { kind: 'response', status: 200, bytes: 43 });
+  base.store.record(makeFlow({
+    observation: { id: 'own-flow-1' },
+    finding: { page: { site: 'blog-b.test', url: 'https://blog-b.test/post', attributedBy: 'referer', confidence: 'high' } },
+  }));
+  base.store.complete('own-flow-1', { kind: 'response', status: 200, bytes: 43 });
   base.store.flush();
   const store = openCrawlStore(base.dbPath);
   const crawl = store.begin(parseSiteList(['shop-a.test', 'silent-f.test']).sites, { pages: 1, modes: ['off', 'trackers'], timeoutMs: 5000 }, CRAWL_LABEL);

@@ -84,7 +84,7 @@ async function crawl(idText, ctx) {
     section('Attribution: pinaudit vs the page the crawler had open',
       h('p', {}, `Site agreement ${pct(a.site.percent)} of ${plural(a.site.compared, 'request')}; full-URL agreement ${pct(a.fullUrl.percent)} of ${plural(a.fullUrl.compared, 'request')} where pinaudit claims the full URL.`),
       disagreements),
-    h('p', {}, 'The Sites and Requests views show every recorded request of a site, this crawl’s among them; ', link('/requests', 'open Requests'), '.'));
+    h('p', {}, link('/requests', 'This crawl’s requests in the Requests view →', { crawl: String(c.id) }), ' (with their details and a CSV export of them). The Sites view shows every recorded request of a site, this crawl’s among them.'));
 }
 
 function card(value, label, note, kind) {

@@ -1,6 +1,6 @@
 /** Requests & export: the raw request list with filters, and the CSV export of the same filter. */
 import { getJson, getSession } from '../api.js';
-import { h, fmtNumber, fmtTimeSeconds, mono, badge, siteLink, emptyState } from '../dom.js';
+import { h, fmtNumber, fmtTimeSeconds, mono, badge, link, siteLink, emptyState } from '../dom.js';
 
 export const title = 'Requests & export';
 
@@ -8,9 +8,11 @@ const PAGE = 50;
 
 export async function render(ctx) {
   const q = ctx.query;
-  const filter = { site: q.get('site') ?? '', category: q.get('category') ?? '', decision: q.get('decision') ?? '', search: q.get('search') ?? '' };
+  const filter = { site: q.get('site') ?? '', category: q.get('category') ?? '', decision: q.get('decision') ?? '', search: q.get('search') ?? '', crawl: q.get('crawl') ?? '' };
   const offset = Math.max(0, Number(q.get('offset') ?? 0) || 0);
-  const data = await getJson('/api/requests', { ...ctx.range, ...filter, limit: PAGE, offset });
+  // A crawl's requests span the time it ran: the crawl filter replaces the time range.
+  const range = filter.crawl ? {} : ctx.range;
+  const data = await getJson('/api/requests', { ...range, ...filter, limit: PAGE, offset });
   // The filter values are the server's (src/types.ts), so a new category appears here by itself.
   const { filters } = await getSession();
 
@@ -22,13 +24,13 @@ export async function render(ctx) {
   const decision = select('f-decision', ['', ...filters.decision], filter.decision, { none: 'no decision' });
   const form = h('form', { class: 'filters wrap', onsubmit: (e) => {
     e.preventDefault();
-    ctx.go('/requests', { site: site.value.trim(), category: category.value, decision: decision.value, search: search.value.trim() });
+    ctx.go('/requests', { site: site.value.trim(), category: category.value, decision: decision.value, search: search.value.trim(), crawl: filter.crawl });
   } }, field('f-site', 'Site', site), field('f-category', 'Category', category), field('f-decision', 'Decision', decision), field('f-search', 'Search', search),
   h('button', { type: 'submit' }, 'Filter'));
 
   const exportParams = () => {
     const p = new URLSearchParams();
-    for (const [k, v] of Object.entries({ ...ctx.range, ...filter })) if (v !== undefined && v !== '') p.set(k, String(v));
+    for (const [k, v] of Object.entries({ ...range, ...filter })) if (v !== undefined && v !== '') p.set(k, String(v));
     if (redact.checked) p.set('redact', '1');
     return `/export.csv?${p}`;
   };
@@ -52,7 +54,16 @@ export async function render(ctx) {
     offset + data.rows.length < data.total ? pageLink(offset + PAGE, 'Older →') : null);
   return h('div', {},
     h('div', { class: 'page-head' }, h('h1', {}, 'Requests & export'), h('p', { class: 'lede' }, 'Every Pinterest request pinaudit recorded, newest first.')),
-    form, exportPanel, table, pager);
+    form, crawlChip(filter, ctx), exportPanel, table, pager);
+}
+
+/** The crawl filter as a chip that removes itself (the Crawls view links here with it). */
+function crawlChip(filter, ctx) {
+  if (!filter.crawl) return null;
+  const remove = h('button', { type: 'button', class: 'link', 'aria-label': `Remove the filter crawl #${filter.crawl}`, onclick: () => ctx.go('/requests', { ...filter, crawl: '' }) }, '×');
+  return h('p', { class: 'chips', id: 'crawl-chip' },
+    h('span', { class: 'chip' }, 'Crawl ', link(`/crawls/${filter.crawl}`, `#${filter.crawl}`), remove),
+    h('span', { class: 'muted small' }, ' only the requests this crawl’s visits caused, whatever the time range'));
 }
 
 const METHOD = {
