@@ -5,9 +5,11 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { renderReport, reportCommandAt, sinceTime, type Report } from '../../src/commands/report.js';
 import { runIn } from '../helpers/command.js';
 import { runCli } from '../helpers/cli.js';
-import { HASH, seed } from './seed.js';
+import { HASH, noon, seed } from './seed.js';
 
-const NOW = Date.now();
+// 11:00 today: the seed's days sit at noon, so '1d' holds yesterday's noon and never the day before's,
+// whatever the time the tests run.
+const NOW = noon(Date.now(), 0) - 3_600_000;
 let dir: string;
 let db: ReturnType<typeof seed>;
 
