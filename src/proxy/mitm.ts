@@ -74,6 +74,27 @@ export function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): v
   setTimeout(() => socket.destroy(), 1000).unref();
 }
 
+/** A timer that can be stopped and started again with its full time. */
+class Deadline {
+  #timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly ms: number,
+    private readonly onExpire: () => void,
+  ) {}
+
+  start(): void {
+    this.stop();
+    this.#timer = setTimeout(this.onExpire, this.ms);
+    this.#timer.unref();
+  }
+
+  stop(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+  }
+}
+
 export function createMitm(opts: MitmOptions): Mitm {
   const targets = new WeakMap<Duplex, MitmTarget>();
   const server = http.createServer({
@@ -98,10 +119,15 @@ export function createMitm(opts: MitmOptions): Mitm {
   // server never listens (connections are handed to it), so the timer is started here.
   server.emit('listening');
 
-  const serveTls = (socket: Socket, target: MitmTarget, deadline: NodeJS.Timeout): void => {
+  const serveTls = (socket: Socket, target: MitmTarget, deadline: Deadline): void => {
+    // The handshake deadline is the client's time: it stops while pinaudit makes the certificate
+    // and starts again once it is ready, so a burst of new names queued behind signing does not
+    // use it up. (A client that leaves meanwhile closes the socket, which clears everything.)
+    deadline.stop();
     opts.contexts.get(target.host).then(
       (secureContext) => {
         if (socket.destroyed) return;
+        deadline.start();
         // The leaf is for the CONNECT target, whatever name the client's SNI asks for.
         const secure = new tls.TLSSocket(socket, { isServer: true, secureContext, ALPNProtocols: ['http/1.1'] });
         opts.registry.add(secure);
@@ -126,7 +152,7 @@ export function createMitm(opts: MitmOptions): Mitm {
         socket.once('close', () => secure.destroy());
         secure.once('secure', () => {
           settled = true;
-          clearTimeout(deadline);
+          deadline.stop();
           server.emit('connection', secure);
         });
       },
@@ -137,9 +163,9 @@ export function createMitm(opts: MitmOptions): Mitm {
   const accept = (socket: Socket, head: Buffer, target: MitmTarget): void => {
     opts.registry.add(socket);
     // Until the TLS session is up: a deadline, and a client that closes is gone (no CLOSE-WAIT).
-    const deadline = setTimeout(() => socket.destroy(), opts.handshakeTimeoutMs);
-    deadline.unref();
-    socket.once('close', () => clearTimeout(deadline));
+    const deadline = new Deadline(opts.handshakeTimeoutMs, () => socket.destroy());
+    deadline.start();
+    socket.once('close', () => deadline.stop());
     const onEnd = (): void => void socket.destroy();
     socket.once('end', onEnd);
     socket.on('error', () => socket.destroy());
@@ -154,7 +180,7 @@ export function createMitm(opts: MitmOptions): Mitm {
         return;
       }
       // Plain HTTP inside the tunnel (browsers tunnel ws:// this way): served the same, unencrypted.
-      clearTimeout(deadline);
+      deadline.stop();
       socket.off('end', onEnd);
       targets.set(socket, { ...target, tls: false });
       server.emit('connection', socket);

@@ -147,3 +147,38 @@ describe('blind tunnels', () => {
     await drained(500);
   });
 });
+
+describe('a burst of new names', () => {
+  test('the handshake deadline starts once the certificate is ready: a slow certificate does not cut the handshake', async () => {
+    const authority = await Authority.open(join(root, 'ca-slow'), { permitted: PERMITTED_NAMES });
+    // Certificates that take longer than the whole deadline, as when thousands of new names queue.
+    const slow = await startProxy({
+      port: 0,
+      host: '127.0.0.1',
+      pipeline: new Pipeline([makeSink()], () => undefined),
+      leaf: async (host) => {
+        await new Promise((r) => setTimeout(r, DEADLINE_MS * 1.5));
+        return authority.leaf(host);
+      },
+      rules: parseResolverRules(`MAP *.pinterest.com 127.0.0.1:${upstream.port}`),
+      upstreamCaPem: pki.caPem,
+      connectTimeoutMs: DEADLINE_MS,
+      idleTimeoutMs: 2000,
+      clientIdleMs: 5000, // longer than the wait, so only the handshake deadline can cut it
+      handshakeTimeoutMs: DEADLINE_MS,
+    });
+    try {
+      const { socket } = await connectVia(slow.port, 'fresh-name.pinterest.com:443');
+      const secure = tls.connect({ socket, servername: 'fresh-name.pinterest.com', ca: authority.summary.certPem });
+      const outcome = await new Promise<string>((r) => {
+        secure.once('secureConnect', () => r('secure'));
+        secure.once('error', (err) => r(`error ${(err as NodeJS.ErrnoException).code ?? err.message}`));
+        secure.once('close', () => r('closed'));
+      });
+      expect(outcome).toBe('secure');
+      secure.destroy();
+    } finally {
+      await slow.close();
+    }
+  });
+});

@@ -120,11 +120,12 @@ test(`${CLIENTS} MITM + ${CLIENTS} tunnel keep-alive clients for ${SECONDS} s, $
         if (res.statusCode === 200) counts[kind]++;
         else {
           counts.errors++;
-          errors.set(`status ${res.statusCode}`, (errors.get(`status ${res.statusCode}`) ?? 0) + 1);
+          errors.set(`${kind} status ${res.statusCode}`, (errors.get(`${kind} status ${res.statusCode}`) ?? 0) + 1);
         }
       } catch (err) {
         counts.errors++;
-        const key = (err as { code?: string }).code ?? String(err);
+        // Split by client kind: a MITM error is pinaudit's own server, a tunnel error passes through.
+        const key = `${kind} ${(err as { code?: string }).code ?? String(err)}`;
         errors.set(key, (errors.get(key) ?? 0) + 1);
       }
     }
