@@ -68,6 +68,44 @@ export async function connectFleet(target: FleetTarget, applicationName = 'pinau
   };
 }
 
+/** A pool of connections for reading (the fleet dashboard, report and export); numbers come back as numbers. */
+export interface FleetReadPool {
+  readonly label: string;
+  query<R extends Record<string, unknown> = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<R[]>;
+  close(): Promise<void>;
+}
+
+/** Counts and sums come back as BIGINT / NUMERIC; they are far below 2^53, so read them as numbers. */
+const NUMBER_TYPES = new Set([20, 1700]);
+const readTypes = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    NUMBER_TYPES.has(oid) ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+};
+
+/**
+ * A pool of up to `max` connections. Connecting happens on the first query; a failure there is
+ * PinauditError `FLEET_UNREACHABLE`, a failing statement `FLEET_QUERY`, both free of credentials.
+ */
+export function fleetReadPool(target: FleetTarget, applicationName = 'pinaudit', max = 4): FleetReadPool {
+  const pool = new pg.Pool({ ...target.config, application_name: applicationName, max, idleTimeoutMillis: 30_000, types: readTypes });
+  // An idle connection the server drops emits 'error' on the pool: the next query reconnects.
+  pool.on('error', () => undefined);
+  return {
+    label: target.label,
+    async query<R extends Record<string, unknown>>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
+      try {
+        return (await pool.query<R>(sql, params as unknown[])).rows;
+      } catch (err: unknown) {
+        const code = isConnectionError(err) ? 'FLEET_UNREACHABLE' : 'FLEET_QUERY';
+        throw new PinauditError(code, `${target.label}: ${scrubbed(messageOf(err), target)}`, { cause: err });
+      }
+    },
+    close: async () => {
+      await pool.end().catch(() => undefined);
+    },
+  };
+}
+
 /** A failure of the connection itself (server down, network cut), as opposed to a failing statement. */
 function isConnectionError(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;

@@ -6,8 +6,12 @@
  */
 export { createStore, recordStage, type Store, type StoreHealth, type StoreOptions } from './writer.js';
 export {
+  createAdviceQueries,
+  createFleetQueries,
   createQueries,
   openQueries,
+  type FleetQueries,
+  type ReadQueries,
   type BlockingImpact,
   type CategoryCount,
   type IdentifierSite,
@@ -32,8 +36,9 @@ export { openDatabase, type Database } from './db.js';
 export { StoreError, type StoreErrorCode } from './errors.js';
 export { dayKey, nextDay, parseDay, parseWhen, startOfDay } from './days.js';
 export { importLedger, type ImportLedger } from './imports.js';
-export { createAdviceQueries, SIGHTING_REQUEST_LIMIT, type AdviceQueries, type ReachedDuring } from './query-advice.js';
+export { SIGHTING_REQUEST_LIMIT, type AdviceQueries, type ReachedDuring } from './query-advice.js';
 export { ROLLUPS, type Rollup } from './rollups.js';
+export type { AsyncExecutor, SqlRow } from './plan.js';
 export { findMigrationsDir, loadMigrations, pendingMigrations, type AppliedRow, type Migration, type MigrationReport } from './migrate.js';
 export {
   createCrawlQueries,

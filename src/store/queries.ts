@@ -1,36 +1,29 @@
 /**
- * The read side: every query the dashboard, the CSV export and the terminal report need, as
- * prepared statements over a read-only connection. Overview numbers come from the daily roll-ups
- * plus the raw rows of partial days (query-sql.ts); lists come from raw rows through indexes.
+ * The read side: every query the dashboard, the CSV export and the terminal report need. Each is a
+ * plan (plan.ts) run synchronously over a read-only SQLite connection or asynchronously over the
+ * fleet's PostgreSQL. Overview numbers come from the daily roll-ups plus the raw rows of partial
+ * days (query-sql.ts); lists come from raw rows through indexes.
  */
-import type { Category } from '../types.js';
 import { openDatabase, type Database } from './db.js';
-import { dayStart } from './days.js';
+import { POSTGRES, runAsync, runSync, SQLITE, type AsyncExecutor, type Plan } from './plan.js';
+import { idSightings, reachedDuring, switchHistory, type AdviceQueries } from './query-advice.js';
+import { categories, leakLevels, siteList, timeline, totals } from './query-overview.js';
+import { FIRST_CHUNK, requestChunk, requestPage, type ChunkKey, type RequestFilter, type RequestPage, type RequestRow } from './query-requests.js';
 import {
-  LEAKED_PAGES_SQL,
-  IDENTIFIER_SITES_SQL,
-  HOURLY_SQL,
-  LEAKING_SITES_SQL,
-  SITES_CTE,
-  TOTALS_CTE,
-  hourParams,
-  StatementCache,
-  likePattern,
-  rangeParams,
-  type RangeFilter,
-} from './query-sql.js';
-import { RequestQueries, type RequestFilter, type RequestPage, type RequestRow } from './query-requests.js';
-import {
-  SiteQueries,
+  blockingImpact,
+  identifierList,
+  identifierSites,
+  siteDetail,
+  sitesVisited,
   type BlockingImpact,
+  type IdentifierSite,
   type IdentifierSummary,
   type SiteDetail,
   type SitesVisited,
-  type IdentifierSite,
 } from './query-sites.js';
+import { sqlParts, sqliteExecutor, type RangeFilter, type SqlParts } from './query-sql.js';
 import { readSettings, type StoredSettings } from './settings.js';
-import { COUNTERS, type CounterName } from './rollups.js';
-import { createAdviceQueries, type AdviceQueries } from './query-advice.js';
+import type { Category } from '../types.js';
 
 export type { RangeFilter } from './query-sql.js';
 export type { RequestFilter, RequestPage, RequestRow, RequestIdentifier } from './query-requests.js';
@@ -157,27 +150,89 @@ export interface Queries {
   readonly advice: AdviceQueries;
 }
 
+/** Every read as a plan over a dialect's SQL (plan.ts): one set of queries for both engines. */
+const READS = {
+  totals,
+  sites: siteList,
+  topSites: (q: SqlParts, range?: RangeFilter, limit = 10) => siteList(q, range, { limit }),
+  timeline,
+  categories,
+  leakLevels,
+  siteDetail,
+  identifiers: identifierList,
+  identifierSites,
+  requests: requestPage,
+  blockingImpact,
+  sitesVisited,
+};
+const ADVICE_READS = { switchHistory, reachedDuring, idSightings };
+
+type Args<F> = F extends (q: SqlParts, ...a: infer A) => Plan<unknown> ? A : never;
+type Out<F> = F extends (...a: never[]) => Plan<infer T> ? T : never;
+/** Reads answered with a promise (the fleet's PostgreSQL). */
+export type AsyncReads<R> = { [K in keyof R]: (...a: Args<R[K]>) => Promise<Out<R[K]>> };
+/** Reads answered either way: what the dashboard, the report and the export are written against. */
+export type AwaitableReads<R> = { [K in keyof R]: (...a: Args<R[K]>) => Out<R[K]> | Promise<Out<R[K]>> };
+
+/** The read side over either engine (a local {@link Queries} or the fleet's {@link FleetQueries}). */
+export type ReadQueries = AwaitableReads<typeof READS> & {
+  iterate(filter?: RequestFilter): Iterable<RequestRow> | AsyncIterable<RequestRow>;
+  readonly advice: AwaitableReads<typeof ADVICE_READS>;
+};
+
+/** The read side over the fleet's PostgreSQL: the same plans, answered with promises. */
+export type FleetQueries = AsyncReads<typeof READS> & {
+  iterate(filter?: RequestFilter): AsyncIterable<RequestRow>;
+  readonly advice: AsyncReads<typeof ADVICE_READS>;
+};
+
+function bind(reads: object, q: SqlParts, run: (plan: Plan<unknown>) => unknown): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(reads).map(([name, read]) => [
+    name,
+    (...args: unknown[]) => run((read as (q: SqlParts, ...a: unknown[]) => Plan<unknown>)(q, ...args)),
+  ]));
+}
+
 /** Queries over an open connection (e.g. one the caller already has). */
 export function createQueries(db: Database): Queries {
-  const cache = new StatementCache(db);
-  const requests = new RequestQueries(cache);
-  const sites = new SiteQueries(cache);
+  const ex = sqliteExecutor(db);
+  const q = sqlParts(SQLITE);
+  const run = (plan: Plan<unknown>): unknown => runSync(ex, plan);
   return {
-    totals: (range) => totals(cache, range),
-    sites: (range, options) => siteList(cache, range, options),
-    topSites: (range, limit = 10) => siteList(cache, range, { limit }),
-    timeline: (range, bucket) => (bucket === 'minute' ? minutely(cache, range) : bucket === 'hour' ? hourly(cache, range) : daily(cache, range)),
-    categories: (range) => categories(cache, range),
-    leakLevels: (range) => leakLevels(cache, range),
-    siteDetail: (site, range, options) => sites.detail(site, range, options),
-    identifiers: (range, options) => sites.identifiers(range, options),
-    identifierSites: (id, range) => sites.identifierSites(id, range),
-    requests: (filter, page) => requests.page(filter, page),
-    iterate: (filter) => requests.iterate(filter),
-    blockingImpact: (range, options) => sites.blockingImpact(range, options),
-    sitesVisited: (range, options) => sites.sitesVisited(range, options),
+    ...(bind(READS, q, run) as unknown as Omit<Queries, 'iterate' | 'settings' | 'advice'>),
+    *iterate(filter = {}) {
+      // A whole chunk is read before rows are handed out: no statement stays open while the consumer waits.
+      for (let key: ChunkKey | null = FIRST_CHUNK; key !== null;) {
+        const chunk: { rows: RequestRow[]; next: ChunkKey | null } = runSync(ex, requestChunk(q, filter, key));
+        yield* chunk.rows;
+        key = chunk.next;
+      }
+    },
     settings: () => readSettings(db),
     advice: createAdviceQueries(db),
+  };
+}
+
+/** The advice reads alone over an open connection. */
+export function createAdviceQueries(db: Database): AdviceQueries {
+  const ex = sqliteExecutor(db);
+  return bind(ADVICE_READS, sqlParts(SQLITE), (plan) => runSync(ex, plan)) as unknown as AdviceQueries;
+}
+
+/** The same queries over the fleet's PostgreSQL, through its executor (src/fleet/reader.ts). */
+export function createFleetQueries(ex: AsyncExecutor): FleetQueries {
+  const q = sqlParts(POSTGRES);
+  const run = (plan: Plan<unknown>): unknown => runAsync(ex, plan);
+  return {
+    ...(bind(READS, q, run) as unknown as AsyncReads<typeof READS>),
+    async *iterate(filter = {}) {
+      for (let key: ChunkKey | null = FIRST_CHUNK; key !== null;) {
+        const chunk: { rows: RequestRow[]; next: ChunkKey | null } = await runAsync(ex, requestChunk(q, filter, key));
+        yield* chunk.rows;
+        key = chunk.next;
+      }
+    },
+    advice: bind(ADVICE_READS, q, run) as unknown as AsyncReads<typeof ADVICE_READS>,
   };
 }
 
@@ -185,127 +240,4 @@ export function createQueries(db: Database): Queries {
 export function openQueries(path: string): Queries & { close(): void } {
   const { db } = openDatabase(path, { readonly: true });
   return { ...createQueries(db), close: () => db.close() };
-}
-
-function totals(c: StatementCache, range?: RangeFilter): Totals {
-  const p = rangeParams(range);
-  const main = c.one<Record<string, number>>(
-    `WITH ${TOTALS_CTE}
-     SELECT count(*) AS n, sum(requests) AS requests, sum(third_party) AS thirdPartyRequests,
-       sum(attempted) AS attemptedLeaks, sum(reached) AS reachedLeaks,
-       sum(origin_only) AS attemptedOriginOnly, sum(origin_reached) AS reachedOriginOnly,
-       sum(ids_prevented) AS preventedIdentifiers, sum(pages_prevented) AS preventedPages,
-       sum(logged_in) AS attemptedLoggedIn, sum(logged_in_reached) AS reachedLoggedIn,
-       sum(hashed_emails) AS attemptedHashedEmails, sum(hashed_emails_reached) AS reachedHashedEmails,
-       sum(CASE WHEN decision = 'block' THEN requests ELSE 0 END) AS blocked,
-       sum(CASE WHEN decision = 'strip' THEN requests ELSE 0 END) AS stripped
-     FROM r`,
-    p,
-  ) ?? {};
-  const sites = c.one<{ a: number; r: number }>(
-    `WITH ${SITES_CTE} SELECT count(DISTINCT site) AS a, count(DISTINCT CASE WHEN reached > 0 THEN site END) AS r
-     FROM (${LEAKING_SITES_SQL})`,
-    p,
-  );
-  const pages = c.one<{ a: number; r: number }>(
-    `SELECT count(*) AS a, count(CASE WHEN reached > 0 THEN 1 END) AS r
-     FROM (SELECT page_id, sum(reached) AS reached FROM (${LEAKED_PAGES_SQL}) GROUP BY page_id)`,
-    p,
-  );
-  const ids = c.one<{ a: number; r: number }>(
-    `SELECT count(*) AS a, count(CASE WHEN reached > 0 THEN 1 END) AS r
-     FROM (SELECT identifier_id, sum(reached) AS reached FROM (${IDENTIFIER_SITES_SQL}) GROUP BY identifier_id)`,
-    p,
-  );
-  const n = (k: string): number => main[k] ?? 0;
-  return {
-    requests: n('requests'), thirdPartyRequests: n('thirdPartyRequests'), attemptedLeaks: n('attemptedLeaks'),
-    reachedLeaks: n('reachedLeaks'), preventedLeaks: n('attemptedLeaks') - n('reachedLeaks'),
-    attemptedSites: sites?.a ?? 0, reachedSites: sites?.r ?? 0, attemptedPages: pages?.a ?? 0, reachedPages: pages?.r ?? 0,
-    attemptedOriginOnly: n('attemptedOriginOnly'), reachedOriginOnly: n('reachedOriginOnly'),
-    attemptedIdentifiers: ids?.a ?? 0, reachedIdentifiers: ids?.r ?? 0,
-    preventedIdentifiers: n('preventedIdentifiers'), preventedPages: n('preventedPages'),
-    attemptedLoggedIn: n('attemptedLoggedIn'), reachedLoggedIn: n('reachedLoggedIn'),
-    attemptedHashedEmails: n('attemptedHashedEmails'), reachedHashedEmails: n('reachedHashedEmails'),
-    blocked: n('blocked'), stripped: n('stripped'),
-  };
-}
-
-const SITE_ORDER: Record<SiteSort, string> = {
-  leaks: 'reachedLeaks DESC, attemptedLeaks DESC, requests DESC, site',
-  requests: 'requests DESC, attemptedLeaks DESC, site',
-  site: 'site',
-  lastSeen: 'lastSeen DESC, site',
-};
-
-function siteList(
-  c: StatementCache,
-  range?: RangeFilter,
-  options: { search?: string; sort?: SiteSort; limit?: number } = {},
-): SiteSummary[] {
-  const search = options.search ? "AND site LIKE @search ESCAPE '\\'" : '';
-  return c.all<SiteSummary>(
-    `WITH ${SITES_CTE}
-     SELECT site, sum(third_party) AS requests, sum(attempted) AS attemptedLeaks, sum(reached) AS reachedLeaks,
-       sum(full_url) AS attemptedFullUrl, sum(full_url_reached) AS reachedFullUrl,
-       sum(blocked) AS blocked, sum(stripped) AS stripped, max(last_time) AS lastSeen
-     FROM s WHERE 1 ${search}
-     GROUP BY site HAVING sum(third_party) > 0
-     ORDER BY ${SITE_ORDER[options.sort ?? 'leaks']} LIMIT @limit`,
-    { ...rangeParams(range), search: likePattern(options.search ?? ''), limit: options.limit ?? 1000 },
-  );
-}
-
-function hourly(c: StatementCache, range: RangeFilter): TimelinePoint[] {
-  // Buckets are epoch-aligned hours (whole local hours except in half-hour time zones).
-  return c.all<TimelinePoint>(HOURLY_SQL, hourParams(range));
-}
-
-function minutely(c: StatementCache, range: RangeFilter): TimelinePoint[] {
-  const n = (name: CounterName): string => `sum(${COUNTERS[name].sql})`;
-  return c.all<TimelinePoint>(
-    `SELECT (r.time / 60000) * 60000 AS start, count(*) AS requests, ${n('third_party')} AS thirdParty,
-       ${n('attempted')} AS attempted, ${n('reached')} AS reached, ${n('blocked')} AS blocked, ${n('stripped')} AS stripped
-     FROM requests r WHERE r.time >= @from AND r.time < @to GROUP BY 1 ORDER BY 1`,
-    rangeParams(range),
-  );
-}
-
-function daily(c: StatementCache, range: RangeFilter): TimelinePoint[] {
-  const rows = c.all<TimelinePoint & { day: string }>(
-    `WITH ${TOTALS_CTE}
-     SELECT day, sum(requests) AS requests, sum(third_party) AS thirdParty, sum(attempted) AS attempted,
-       sum(reached) AS reached,
-       sum(CASE WHEN decision = 'block' THEN requests ELSE 0 END) AS blocked,
-       sum(CASE WHEN decision = 'strip' THEN requests ELSE 0 END) AS stripped
-     FROM r GROUP BY day ORDER BY day`,
-    rangeParams(range),
-  );
-  return rows.map(({ day, ...rest }) => ({ ...rest, start: dayStart(day) }));
-}
-
-function categories(c: StatementCache, range?: RangeFilter): CategoryCount[] {
-  const rows = c.all<Omit<CategoryCount, 'category'> & { category: string }>(
-    `WITH ${TOTALS_CTE}
-     SELECT category, sum(requests) AS requests, sum(third_party) AS thirdParty, sum(attempted) AS attemptedLeaks,
-       sum(reached) AS reachedLeaks
-     FROM r GROUP BY category ORDER BY requests DESC, category`,
-    rangeParams(range),
-  );
-  return rows.map((r) => ({ ...r, category: r.category === '' ? null : (r.category as Category) }));
-}
-
-function leakLevels(c: StatementCache, range?: RangeFilter): LeakLevelCounts {
-  const row = c.one<Omit<LeakLevelCounts, 'none'> & { thirdParty: number }>(
-    `WITH ${TOTALS_CTE}
-     SELECT coalesce(sum(full_url), 0) AS fullUrl, coalesce(sum(origin_only), 0) AS origin,
-       coalesce(sum(full_url_reached), 0) AS reachedFullUrl, coalesce(sum(origin_reached), 0) AS reachedOrigin,
-       coalesce(sum(third_party), 0) AS thirdParty FROM r`,
-    rangeParams(range),
-  );
-  const r = row ?? { fullUrl: 0, origin: 0, reachedFullUrl: 0, reachedOrigin: 0, thirdParty: 0 };
-  return {
-    fullUrl: r.fullUrl, origin: r.origin, none: r.thirdParty - r.fullUrl - r.origin,
-    reachedFullUrl: r.reachedFullUrl, reachedOrigin: r.reachedOrigin,
-  };
 }

@@ -1,12 +1,13 @@
 /**
- * The request list: paged and filtered for the dashboard, and streamed for CSV export. Filters are
- * compiled into one of a few SQL shapes (so each uses the right index) and cached as prepared
- * statements. Streaming reads chunks by key (time, id), so the connection is free between chunks
- * for the dashboard's other queries.
+ * The request list as plans (plan.ts): paged and filtered for the dashboard, and read in chunks for
+ * CSV export. Filters are compiled into one of a few SQL shapes (so each uses the right index).
+ * Streaming reads chunks by key (time, id; and instance in a fleet), so the connection is free
+ * between chunks for the dashboard's other queries.
  */
 import type { Action, AttributionMethod, Category, Confidence, IdentifierKind, IdentifierSource, LeakLevel } from '../types.js';
 import { normaliseRange } from './days.js';
-import { likePattern, type RangeFilter, type StatementCache } from './query-sql.js';
+import { row, rows, type Dialect, type Plan } from './plan.js';
+import { likePattern, type RangeFilter, type SqlParts } from './query-sql.js';
 
 /** Filters of the request list and the export. */
 export interface RequestFilter extends RangeFilter {
@@ -34,6 +35,8 @@ export interface RequestIdentifier {
 
 /** One stored request, as the dashboard and the export see it. */
 export interface RequestRow {
+  /** In a fleet: the instance that recorded it (`id` is that instance's). */
+  instanceId?: string;
   id: number;
   flowId: string;
   time: number;
@@ -100,7 +103,7 @@ export const TOTAL_CAP = 10_000;
 export const SEARCH_TOTAL_CAP = 1_000;
 const CHUNK = 1000;
 
-const SELECT = `SELECT r.id, r.flow_id AS flowId, r.time, r.client, r.source, r.method, r.host,
+const SELECT = (d: Dialect): string => `SELECT ${d.instanceColumn('r')}r.id, r.flow_id AS flowId, r.time, r.client, r.source, r.method, r.host,
   r.connect_host AS connectHost, r.path, r.category, r.third_party AS thirdParty, r.page_site AS pageSite,
   p.url AS pageUrl, r.attributed_by AS attributedBy, r.confidence, r.leak_level AS leakLevel, r.tag_id AS tagId,
   r.tag_event AS tagEvent, r.tag_value AS tagValue, r.tag_currency AS tagCurrency, r.tag_order_id AS tagOrderId,
@@ -111,11 +114,14 @@ const SELECT = `SELECT r.id, r.flow_id AS flowId, r.time, r.client, r.source, r.
   r.ids_attempted AS identifiersAttempted, r.ids_prevented AS identifiersPrevented, r.page_prevented AS pagePrevented,
   r.outcome, r.status, r.bytes,
   r.error_kind AS errorKind, r.error_message AS errorMessage, r.completed_at AS completedAt
-  FROM requests r LEFT JOIN pages p ON p.id = r.page_id`;
+  FROM ${d.from('requests', 'r')} LEFT JOIN ${d.from('pages', 'p')} ON p.id = r.page_id${d.same('p', 'r')}`;
 
-const IDENTIFIERS_OF = `SELECT ri.request_id AS requestId, i.name, i.kind, ri.source, i.value, ri.prevented
-  FROM request_identifiers ri JOIN identifiers i ON i.id = ri.identifier_id
-  WHERE ri.request_id IN (SELECT value FROM json_each(@ids)) ORDER BY ri.request_id, i.name`;
+/** The identifiers of the requests a `keys` statement selects (its columns: instance key, `id`). */
+const IDENTIFIERS_OF = (d: Dialect, keys: string): string => `SELECT ${d.instanceColumn('x')}x.id AS requestId,
+    i.name, i.kind, ri.source, i.value, ri.prevented
+  FROM (${keys}) x JOIN ${d.from('request_identifiers', 'ri')} ON ri.request_id = x.id${d.same('ri', 'x')}
+  JOIN ${d.from('identifiers', 'i')} ON i.id = ri.identifier_id${d.same('i', 'ri')}
+  ORDER BY x.id, i.name`;
 
 type Flag = 'thirdParty' | 'hashedEmail' | 'loggedIn' | 'gpc' | 'dnt' | 'clientHints' | 'pagePrevented' | 'attemptedLeak'
   | 'reachedPinterest' | 'pageReached';
@@ -123,68 +129,67 @@ type RawRow = Omit<RequestRow, 'identifiers' | 'malformed' | 'reasons' | 'stripp
   malformed: string; reasons: string; stripped: string;
 };
 
-/** Request-list queries over one connection. */
-export class RequestQueries {
-  readonly #c: StatementCache;
-
-  constructor(cache: StatementCache) {
-    this.#c = cache;
-  }
-
-  /** Newest first. */
-  page(filter: RequestFilter = {}, page: { limit?: number; offset?: number } = {}): RequestPage {
-    const { where, params } = compile(filter);
-    const limit = Math.max(0, Math.min(page.limit ?? 50, 1000));
-    const offset = Math.max(0, page.offset ?? 0);
-    const raw = this.#c.all<RawRow>(
-      `${SELECT} WHERE ${where} ORDER BY r.time DESC, r.id DESC LIMIT @limit OFFSET @offset`,
-      { ...params, limit, offset },
-    );
-    const cap = filter.search ? SEARCH_TOTAL_CAP : TOTAL_CAP;
-    const counted = this.#c.one<{ n: number }>(
-      `SELECT count(*) AS n FROM (SELECT 1 FROM requests r WHERE ${where} LIMIT ${cap + 1})`,
-      params,
-    );
-    const n = counted?.n ?? 0;
-    return { rows: this.#withIdentifiers(raw), total: Math.min(n, cap), totalCapped: n > cap };
-  }
-
-  /** Oldest first, in chunks. */
-  *iterate(filter: RequestFilter = {}): IterableIterator<RequestRow> {
-    const { where, params } = compile(filter);
-    const sql = `${SELECT} WHERE ${where} AND r.time >= @afterTime AND NOT (r.time = @afterTime AND r.id <= @afterId)
-      ORDER BY r.time, r.id LIMIT ${CHUNK}`;
-    let afterTime = -1;
-    let afterId = -1;
-    for (;;) {
-      // Fetch a whole chunk before yielding: no statement stays open while the consumer waits.
-      const raw = this.#c.all<RawRow>(sql, { ...params, afterTime, afterId });
-      yield* this.#withIdentifiers(raw);
-      const last = raw[raw.length - 1];
-      if (!last || raw.length < CHUNK) return;
-      afterTime = last.time;
-      afterId = last.id;
-    }
-  }
-
-  #withIdentifiers(raw: RawRow[]): RequestRow[] {
-    const byRequest = new Map<number, RequestIdentifier[]>();
-    if (raw.length > 0) {
-      const ids = this.#c.all<Omit<RequestIdentifier, 'prevented'> & { requestId: number; prevented: number }>(IDENTIFIERS_OF, {
-        ids: JSON.stringify(raw.map((r) => r.id)),
-      });
-      for (const { requestId, prevented, ...rest } of ids) {
-        const id = { ...rest, prevented: prevented === 1 };
-        const list = byRequest.get(requestId);
-        if (list) list.push(id);
-        else byRequest.set(requestId, [id]);
-      }
-    }
-    return raw.map((r) => toRow(r, byRequest.get(r.id) ?? []));
-  }
+/** One page of the request list, newest first. */
+export function* requestPage(q: SqlParts, filter: RequestFilter = {}, page: { limit?: number; offset?: number } = {}): Plan<RequestPage> {
+  const { d } = q;
+  const { where, params } = compile(d, filter);
+  const limit = Math.max(0, Math.min(page.limit ?? 50, 1000));
+  const offset = Math.max(0, page.offset ?? 0);
+  const order = `ORDER BY r.time DESC, r.id DESC${d.tiebreak('r', 'DESC')} LIMIT @limit OFFSET @offset`;
+  const p = { ...params, limit, offset };
+  const raw = yield* rows<RawRow>(`${SELECT(d)} WHERE ${where} ${order}`, p);
+  const cap = filter.search ? SEARCH_TOTAL_CAP : TOTAL_CAP;
+  const counted = yield* row<{ n: number }>(
+    `SELECT count(*) AS n FROM (SELECT 1 AS one FROM ${d.from('requests', 'r')} WHERE ${where} LIMIT ${cap + 1}) x`,
+    params,
+  );
+  const n = counted?.n ?? 0;
+  const keys = `SELECT ${d.key('r')}r.id FROM ${d.from('requests', 'r')} WHERE ${where} ${order}`;
+  const ids = raw.length === 0 ? [] : yield* rows<IdRow>(IDENTIFIERS_OF(d, keys), p);
+  return { rows: withIdentifiers(raw, ids), total: Math.min(n, cap), totalCapped: n > cap };
 }
 
-function compile(filter: RequestFilter): { where: string; params: Record<string, unknown> } {
+/** Matching requests oldest first, `CHUNK` at a time after the key of the previous chunk's last row. */
+export function* requestChunk(q: SqlParts, filter: RequestFilter, after: ChunkKey): Plan<{ rows: RequestRow[]; next: ChunkKey | null }> {
+  const { d } = q;
+  const { where, params } = compile(d, filter);
+  const cond = `${where} AND r.time >= @afterTime AND NOT (r.time = @afterTime
+    AND (r.id < @afterId OR (r.id = @afterId AND ${d.instanceOf('r')} <= @afterInstance)))`;
+  const order = `ORDER BY r.time, r.id${d.tiebreak('r')} LIMIT ${CHUNK}`;
+  const p = { ...params, afterTime: after.time, afterId: after.id, afterInstance: after.instance };
+  const raw = yield* rows<RawRow>(`${SELECT(d)} WHERE ${cond} ${order}`, p);
+  const keys = `SELECT ${d.key('r')}r.id FROM ${d.from('requests', 'r')} WHERE ${cond} ${order}`;
+  const ids = raw.length === 0 ? [] : yield* rows<IdRow>(IDENTIFIERS_OF(d, keys), p);
+  const last = raw[raw.length - 1];
+  const next = last && raw.length === CHUNK ? { time: last.time, id: last.id, instance: last.instanceId ?? '' } : null;
+  return { rows: withIdentifiers(raw, ids), next };
+}
+
+/** Where a chunked read stands: the last row's time, id and instance (`''` on one machine). */
+export interface ChunkKey {
+  time: number;
+  id: number;
+  instance: string;
+}
+
+/** Before the first row. */
+export const FIRST_CHUNK: ChunkKey = { time: -1, id: -1, instance: '' };
+
+type IdRow = Omit<RequestIdentifier, 'prevented'> & { requestId: number; instanceId?: string; prevented: number };
+
+function withIdentifiers(raw: RawRow[], ids: IdRow[]): RequestRow[] {
+  const byRequest = new Map<string, RequestIdentifier[]>();
+  for (const { requestId, instanceId, prevented, ...rest } of ids) {
+    const key = `${instanceId ?? ''}\0${requestId}`;
+    const id = { ...rest, prevented: prevented === 1 };
+    const list = byRequest.get(key);
+    if (list) list.push(id);
+    else byRequest.set(key, [id]);
+  }
+  return raw.map((r) => toRow(r, byRequest.get(`${r.instanceId ?? ''}\0${r.id}`) ?? []));
+}
+
+function compile(d: Dialect, filter: RequestFilter): { where: string; params: Record<string, unknown> } {
   const range = normaliseRange(filter.from, filter.to);
   const parts = ['r.time >= @from', 'r.time < @to'];
   const params: Record<string, unknown> = { from: range.from, to: range.to };
@@ -208,8 +213,9 @@ function compile(filter: RequestFilter): { where: string; params: Record<string,
   if (filter.search) {
     const like = "LIKE @search ESCAPE '\\'";
     const fields = ['r.host', 'r.path', 'r.page_site', 'r.tag_id', 'r.tag_event'];
-    // Matching page URLs are found once in `pages` (far fewer rows than requests), not per request.
-    parts.push(`(${fields.map((f) => `${f} ${like}`).join(' OR ')} OR r.page_id IN (SELECT id FROM pages WHERE url ${like}))`);
+    // Matching page URLs are found once in `pages` (far fewer rows than requests), not per request;
+    // lower() on both sides, as SQLite's LIKE ignores ASCII case and PostgreSQL's does not.
+    parts.push(`(${fields.map((f) => `lower(${f}) ${like}`).join(' OR ')} OR (${d.key('r')}r.page_id) IN (SELECT ${d.key()}id FROM ${d.from('pages')} WHERE lower(url) ${like}))`);
     params.search = likePattern(filter.search);
   }
   return { where: parts.join(' AND '), params };

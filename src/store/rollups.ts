@@ -10,6 +10,7 @@
  * stored on each request row so raw rows and roll-ups agree by construction.
  */
 import type { Action } from '../types.js';
+import type { Dialect } from './plan.js';
 import type { RequestColumns } from './rows.js';
 
 /** What one request attempted and what of it reached Pinterest (columns of `requests`). */
@@ -70,7 +71,10 @@ export function leakFacts(x: LeakInput): LeakFacts {
   };
 }
 
-/** A count column: its value for one request (the writer) and the same over a raw row `r` (reads). */
+/**
+ * A count column: its value for one request (the writer) and the same over a raw row `r` (reads;
+ * CASE, not a boolean as a number, so that PostgreSQL reads it too).
+ */
 interface Counter {
   of(c: RequestColumns): number;
   sql: string;
@@ -84,19 +88,19 @@ export const COUNTERS = {
   third_party: { of: (c) => is(c.third_party === 1), sql: 'coalesce(r.third_party, 0)' },
   attempted: { of: (c) => c.attempted, sql: 'r.attempted' },
   reached: { of: (c) => c.reached, sql: 'r.reached' },
-  full_url: { of: (c) => is(c.third_party === 1 && c.leak_level === 'full-url'), sql: "coalesce(r.third_party = 1 AND r.leak_level = 'full-url', 0)" },
-  full_url_reached: { of: (c) => is(c.page_reached === 1 && c.leak_level === 'full-url'), sql: "coalesce(r.page_reached = 1 AND r.leak_level = 'full-url', 0)" },
-  origin_only: { of: (c) => is(c.third_party === 1 && c.leak_level === 'origin'), sql: "coalesce(r.third_party = 1 AND r.leak_level = 'origin', 0)" },
-  origin_reached: { of: (c) => is(c.page_reached === 1 && c.leak_level === 'origin'), sql: "coalesce(r.page_reached = 1 AND r.leak_level = 'origin', 0)" },
-  logged_in: { of: (c) => is(c.attempted === 1 && c.logged_in === 1), sql: 'coalesce(r.attempted = 1 AND r.logged_in = 1, 0)' },
+  full_url: { of: (c) => is(c.third_party === 1 && c.leak_level === 'full-url'), sql: "CASE WHEN r.third_party = 1 AND r.leak_level = 'full-url' THEN 1 ELSE 0 END" },
+  full_url_reached: { of: (c) => is(c.page_reached === 1 && c.leak_level === 'full-url'), sql: "CASE WHEN r.page_reached = 1 AND r.leak_level = 'full-url' THEN 1 ELSE 0 END" },
+  origin_only: { of: (c) => is(c.third_party === 1 && c.leak_level === 'origin'), sql: "CASE WHEN r.third_party = 1 AND r.leak_level = 'origin' THEN 1 ELSE 0 END" },
+  origin_reached: { of: (c) => is(c.page_reached === 1 && c.leak_level === 'origin'), sql: "CASE WHEN r.page_reached = 1 AND r.leak_level = 'origin' THEN 1 ELSE 0 END" },
+  logged_in: { of: (c) => is(c.attempted === 1 && c.logged_in === 1), sql: 'CASE WHEN r.attempted = 1 AND r.logged_in = 1 THEN 1 ELSE 0 END' },
   logged_in_reached: { of: (c) => c.logged_in_reached, sql: 'r.logged_in_reached' },
-  hashed_emails: { of: (c) => is(c.third_party === 1 && c.hashed_email === 1), sql: 'coalesce(r.third_party = 1 AND r.hashed_email = 1, 0)' },
+  hashed_emails: { of: (c) => is(c.third_party === 1 && c.hashed_email === 1), sql: 'CASE WHEN r.third_party = 1 AND r.hashed_email = 1 THEN 1 ELSE 0 END' },
   hashed_emails_reached: { of: (c) => c.hashed_email_reached, sql: 'r.hashed_email_reached' },
   ids_attempted: { of: (c) => c.ids_attempted, sql: 'r.ids_attempted' },
   ids_prevented: { of: (c) => c.ids_prevented, sql: 'r.ids_prevented' },
   pages_prevented: { of: (c) => c.page_prevented, sql: 'r.page_prevented' },
-  blocked: { of: (c) => is(c.decision === 'block'), sql: "coalesce(r.decision = 'block', 0)" },
-  stripped: { of: (c) => is(c.decision === 'strip'), sql: "coalesce(r.decision = 'strip', 0)" },
+  blocked: { of: (c) => is(c.decision === 'block'), sql: "CASE WHEN r.decision = 'block' THEN 1 ELSE 0 END" },
+  stripped: { of: (c) => is(c.decision === 'strip'), sql: "CASE WHEN r.decision = 'strip' THEN 1 ELSE 0 END" },
 } satisfies Record<string, Counter>;
 
 export type CounterName = keyof typeof COUNTERS;
@@ -187,7 +191,7 @@ export function upsertSql(r: Rollup): string {
  * holds, then (for `edge` = head or tail of a range, see query-sql.ts `edges`) raw requests counted
  * the same way. `$` in the edge part stands for head/tail.
  */
-export function rollupSelect(r: Rollup, tableWhere: string, edgeWhere: string): { table: string; edge: string } {
+export function rollupSelect(d: Dialect, r: Rollup, tableWhere: string, edgeWhere: string): { table: string; edge: string } {
   const names = [...r.key.map((k) => k.name), ...r.counters, ...r.times.filter((t) => t.name === 'last_time').map((t) => t.name)];
   const exprs = [
     ...r.key.map((k) => `${k.sql} AS ${k.name}`),
@@ -196,7 +200,7 @@ export function rollupSelect(r: Rollup, tableWhere: string, edgeWhere: string): 
   ];
   const site = r.siteOnly ? ' AND r.page_site IS NOT NULL' : '';
   return {
-    table: `SELECT ${names.join(', ')} FROM ${r.table} WHERE ${tableWhere}`,
-    edge: `SELECT ${exprs.join(', ')} FROM requests r WHERE ${edgeWhere}${site}`,
+    table: `SELECT ${names.join(', ')} FROM ${d.from(r.table)} WHERE ${tableWhere}`,
+    edge: `SELECT ${exprs.join(', ')} FROM ${d.from('requests', 'r')} WHERE ${edgeWhere}${site}`,
   };
 }

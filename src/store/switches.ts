@@ -4,6 +4,9 @@
  * settings, so reading all of it is cheap and keeps the "since when" logic in plain code).
  */
 import type { Database, Statement } from './db.js';
+import { runSync, SQLITE } from './plan.js';
+import { switchHistory } from './query-advice.js';
+import { sqlParts, sqliteExecutor } from './query-sql.js';
 
 /** One switch reading to store (the advice stage's output). */
 export interface SwitchRecord {
@@ -46,14 +49,7 @@ export function writeSwitches(insert: Statement, rows: readonly SwitchRecord[]):
   }
 }
 
-/** Every reading up to `to` (exclusive; default: all), oldest first. */
-export function readSwitchHistory(db: Database, to: number | null = null): SwitchHistoryRow[] {
-  const rows = db
-    .prepare(
-      `SELECT time, account, field, state, how, endpoint FROM (
-         SELECT * FROM account_switches WHERE time < @to ORDER BY time DESC, id DESC LIMIT @limit
-       ) ORDER BY time, id`,
-    )
-    .all({ to: to ?? Number.MAX_SAFE_INTEGER, limit: SWITCH_HISTORY_LIMIT }) as Array<Omit<SwitchHistoryRow, 'state'> & { state: number }>;
-  return rows.map((r) => ({ ...r, state: r.state === 1 }));
+/** Every reading, oldest first (the read side's plan, query-advice.ts, on this connection). */
+export function readSwitchHistory(db: Database): SwitchHistoryRow[] {
+  return runSync(sqliteExecutor(db), switchHistory(sqlParts(SQLITE)));
 }
