@@ -2,7 +2,7 @@
  * The "Does the advice work?" part of `pinaudit report`: the switches card as lines of text, one
  * line per tracking-id change, and the same in `--json` (times ISO 8601 UTC).
  */
-import type { AdviceQueries } from '../store/index.js';
+import type { ReadAdvice } from '../store/index.js';
 import { adviceSummary, describeIdChange, idChanges } from './summary.js';
 import { plural } from '../plural.js';
 
@@ -34,8 +34,9 @@ export interface AdviceReport {
 const iso = (ms: number): string => new Date(ms).toISOString();
 const clock = (ms: number): string => `${iso(ms).slice(0, 16).replace('T', ' ')} UTC`;
 
-export function buildAdviceReport(q: AdviceQueries, range: { from: number | null; to: number | null }, now: number): AdviceReport {
-  const summary = adviceSummary(q, now);
+export async function buildAdviceReport(q: ReadAdvice, range: { from: number | null; to: number | null }, now: number): Promise<AdviceReport> {
+  const summary = await adviceSummary(q, now);
+  const changes = await idChanges(q, range);
   return {
     switches: summary.switches.map((s) => ({
       field: s.field,
@@ -47,7 +48,7 @@ export function buildAdviceReport(q: AdviceQueries, range: { from: number | null
         ? null
         : { requests: s.reachedWhileOff.requests, sites: s.reachedWhileOff.siteCount, topSites: s.reachedWhileOff.sites.slice(0, 5).map((x) => x.site) },
     })),
-    idChanges: idChanges(q, range).map((c) => ({
+    idChanges: changes.map((c) => ({
       family: c.family,
       site: c.site,
       at: iso(c.at),

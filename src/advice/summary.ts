@@ -3,7 +3,7 @@
  * report and `report --json`: each switch with its state and since when, what still reached
  * Pinterest while it was off, and every tracking-id change with what tied it back.
  */
-import type { AdviceQueries, ReachedDuring } from '../store/index.js';
+import type { ReachedDuring, ReadAdvice } from '../store/index.js';
 import { findIdChanges, LINKING_KINDS, TRACKED_NAMES, type IdChange } from './id-changes.js';
 import { OFFSITE_SWITCH } from '../pinterest/account-settings.js';
 import { offPeriods, stateLookup, switchStatuses, type OffPeriod, type SwitchStatus, type SwitchState } from './switch-periods.js';
@@ -26,24 +26,24 @@ export interface AdviceSummary {
 }
 
 /** The switches card. `now` closes an open off period. */
-export function adviceSummary(q: AdviceQueries, now: number): AdviceSummary {
-  const history = q.switchHistory();
-  const switches = switchStatuses(history).map((status) => {
+export async function adviceSummary(q: ReadAdvice, now: number): Promise<AdviceSummary> {
+  const history = await q.switchHistory();
+  const switches = await Promise.all(switchStatuses(history).map(async (status) => {
     const periods = offPeriods(history, status.field);
-    const reachedWhileOff = status.aboutTracking ? q.reachedDuring(periods.map((p) => ({ from: p.from, to: p.to ?? now + 1 }))) : null;
+    const reachedWhileOff = status.aboutTracking ? await q.reachedDuring(periods.map((p) => ({ from: p.from, to: p.to ?? now + 1 }))) : null;
     return { ...status, offPeriods: periods, reachedWhileOff };
-  });
+  }));
   return { switches, accounts: new Set(history.map((h) => h.account)).size };
 }
 
 /** The state of "Use sites you visit" at any moment, for the CSV column (history read once). */
-export function offsiteStateAt(q: AdviceQueries): (time: number) => SwitchState {
-  return stateLookup(q.switchHistory(), OFFSITE_SWITCH);
+export async function offsiteStateAt(q: ReadAdvice): Promise<(time: number) => SwitchState> {
+  return stateLookup(await q.switchHistory(), OFFSITE_SWITCH);
 }
 
 /** Tracking-id changes in a range, newest first. */
-export function idChanges(q: AdviceQueries, range: { from: number | null; to: number | null }): IdChange[] {
-  return findIdChanges(q.idSightings(range, TRACKED_NAMES, LINKING_KINDS)).reverse();
+export async function idChanges(q: ReadAdvice, range: { from: number | null; to: number | null }): Promise<IdChange[]> {
+  return findIdChanges(await q.idSightings(range, TRACKED_NAMES, LINKING_KINDS)).reverse();
 }
 
 const KIND_WORDS: Record<string, string> = {

@@ -145,19 +145,51 @@ export function csvLine(cells: readonly Cell[]): string {
 
 const CHUNK_CHARS = 16 * 1024;
 
+/** Lines gathered into chunks of about 16 KiB: `add` hands back a chunk when one is full. */
+class Chunker {
+  readonly #redact: Redactor | null;
+  readonly #switchAt: SwitchStateAt;
+  #chunk = csvLine(COLUMN_DEFS.map((c) => c.name));
+
+  constructor(options: CsvOptions) {
+    this.#redact = options.redact ? makeRedactor() : null;
+    this.#switchAt = options.switchState ?? (() => 'unknown' as const);
+  }
+
+  add(row: RequestRow): string | null {
+    this.#chunk += csvLine(COLUMN_DEFS.map((c) => c.get(row, this.#redact, this.#switchAt)));
+    if (this.#chunk.length < CHUNK_CHARS) return null;
+    const full = this.#chunk;
+    this.#chunk = '';
+    return full;
+  }
+
+  /** What is left (the header alone for no rows). */
+  rest(): string | null {
+    return this.#chunk.length > 0 ? this.#chunk : null;
+  }
+}
+
 /** The header line and then one line per row, gathered into chunks of about 16 KiB. */
 export function* csvChunks(rows: Iterable<RequestRow>, options: CsvOptions = {}): Generator<string> {
-  const redact = options.redact ? makeRedactor() : null;
-  const switchAt = options.switchState ?? (() => 'unknown' as const);
-  let chunk = csvLine(COLUMN_DEFS.map((c) => c.name));
+  const c = new Chunker(options);
   for (const row of rows) {
-    chunk += csvLine(COLUMN_DEFS.map((c) => c.get(row, redact, switchAt)));
-    if (chunk.length >= CHUNK_CHARS) {
-      yield chunk;
-      chunk = '';
-    }
+    const chunk = c.add(row);
+    if (chunk !== null) yield chunk;
   }
-  if (chunk.length > 0) yield chunk;
+  const rest = c.rest();
+  if (rest !== null) yield rest;
+}
+
+/** {@link csvChunks} of rows read over the network (the fleet's database). */
+export async function* csvChunksOf(rows: Iterable<RequestRow> | AsyncIterable<RequestRow>, options: CsvOptions = {}): AsyncGenerator<string> {
+  const c = new Chunker(options);
+  for await (const row of rows) {
+    const chunk = c.add(row);
+    if (chunk !== null) yield chunk;
+  }
+  const rest = c.rest();
+  if (rest !== null) yield rest;
 }
 
 /**
@@ -166,12 +198,12 @@ export function* csvChunks(rows: Iterable<RequestRow>, options: CsvOptions = {})
  * number of characters written.
  */
 export async function writeCsv(
-  rows: Iterable<RequestRow>,
+  rows: Iterable<RequestRow> | AsyncIterable<RequestRow>,
   write: (chunk: string) => boolean | void,
   options: CsvOptions & { drain?: () => Promise<unknown> } = {},
 ): Promise<number> {
   let written = 0;
-  for (const chunk of csvChunks(rows, options)) {
+  for await (const chunk of csvChunksOf(rows, options)) {
     written += chunk.length;
     if (write(chunk) === false && options.drain) await options.drain();
   }

@@ -11,6 +11,7 @@ export {
   createQueries,
   openQueries,
   type FleetQueries,
+  type ReadAdvice,
   type ReadQueries,
   type BlockingImpact,
   type CategoryCount,

@@ -180,6 +180,9 @@ export type ReadQueries = AwaitableReads<typeof READS> & {
   readonly advice: AwaitableReads<typeof ADVICE_READS>;
 };
 
+/** The advice reads over either engine. */
+export type ReadAdvice = ReadQueries['advice'];
+
 /** The read side over the fleet's PostgreSQL: the same plans, answered with promises. */
 export type FleetQueries = AsyncReads<typeof READS> & {
   iterate(filter?: RequestFilter): AsyncIterable<RequestRow>;

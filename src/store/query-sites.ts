@@ -23,7 +23,7 @@ export interface SiteDetail {
   /** Requests that carried only the site's origin, never listed as a page. */
   originOnly: { attempted: number; reached: number };
   /** Full page URLs sent in the range, most requests first; first/last seen are overall. */
-  pages: Array<{ url: string; requests: number; reached: number; firstSeen: number; lastSeen: number }>;
+  pages: Array<{ instanceId?: string; url: string; requests: number; reached: number; firstSeen: number; lastSeen: number }>;
   /** In a fleet each identifier names the instance that saw it (`id` is that instance's). */
   identifiers: Array<{ instanceId?: string; id: number; name: string; kind: IdentifierKind; value: string; requests: number; reached: number }>;
   tags: Array<{ tagId: string; event: string | null; requests: number }>;
@@ -116,7 +116,7 @@ const SITE_GROUPS_SQL = (q: SqlParts): string => `
 
 /** A site's leaked full-URL pages in the range: page_days for whole days, raw rows for the edges. */
 const SITE_PAGES_SQL = ({ d }: SqlParts): string => `
-  SELECT p.url, sum(x.n) AS requests, sum(x.reached) AS reached, p.first_seen AS firstSeen, p.last_seen AS lastSeen,
+  SELECT ${d.instanceColumn('p')}p.url, sum(x.n) AS requests, sum(x.reached) AS reached, p.first_seen AS firstSeen, p.last_seen AS lastSeen,
     count(*) OVER () AS total
   FROM (
     SELECT ${d.key('pd')}pd.page_id, pd.requests AS n, pd.reached

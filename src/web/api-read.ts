@@ -4,14 +4,16 @@
  * been written by a website, and the UI renders them as text only.
  */
 import type { FastifyInstance } from 'fastify';
-import type { Queries, SettingsHandle, SiteSort, TimelinePoint } from '../store/index.js';
+import type { ReadQueries, SettingsHandle, SiteSort, TimelinePoint } from '../store/index.js';
 import { intParam, oneOf, parseRange, parseRequestFilter, textParam, type QueryBag, type ResolvedRange } from './params.js';
 import { PinauditError } from '../errors.js';
 
 /** What the read routes need. */
 export interface ReadDeps {
-  queries: Queries;
-  settings: SettingsHandle;
+  /** The read side a request's parameters pick (over the fleet: the instance it names, or all). */
+  queries(query: QueryBag): ReadQueries | Promise<ReadQueries>;
+  /** The settings in force; null over the fleet, where each instance keeps its own. */
+  settings: SettingsHandle | null;
   now: () => number;
 }
 
@@ -24,20 +26,22 @@ const MAX_HOUR_BUCKETS = 48;
 
 /** Registers the `/api/…` read routes. */
 export function registerReadRoutes(app: FastifyInstance, deps: ReadDeps): void {
-  const { queries: q } = deps;
+  const queries = (req: { query: unknown }): ReadQueries | Promise<ReadQueries> => deps.queries(req.query as QueryBag);
+  const exceptions = (): readonly string[] => deps.settings?.get().exceptions ?? [];
   const range = (query: unknown): ResolvedRange => parseRange(query as QueryBag, deps.now());
   const rangeOut = (r: ResolvedRange) => ({ name: r.name, from: r.from, to: r.to });
 
   app.get('/api/overview', async (req) => {
+    const q = await queries(req);
     const r = range(req.query);
-    const { sites: _, ...visited } = q.sitesVisited(r, { limit: 0 });
+    const { sites: _, ...visited } = await q.sitesVisited(r, { limit: 0 });
     return {
       range: rangeOut(r),
-      totals: q.totals(r),
-      topSites: q.topSites(r, 10),
-      timeline: timeline(q, r, deps.now()),
-      categories: q.categories(r),
-      leakLevels: q.leakLevels(r),
+      totals: await q.totals(r),
+      topSites: await q.topSites(r, 10),
+      timeline: await timeline(q, r, deps.now()),
+      categories: await q.categories(r),
+      leakLevels: await q.leakLevels(r),
       sitesVisited: visited,
     };
   });
@@ -48,9 +52,9 @@ export function registerReadRoutes(app: FastifyInstance, deps: ReadDeps): void {
     const sort = oneOf<SiteSort>(query, 'sort', ['leaks', 'requests', 'site', 'lastSeen']);
     const search = textParam(query, 'search');
     const limit = intParam(query, 'limit', 1000, 1, 5000);
-    const exceptions = new Set(deps.settings.get().exceptions);
-    const sites = q.sites(r, { ...(search ? { search } : {}), ...(sort ? { sort } : {}), limit });
-    return { range: rangeOut(r), sites: sites.map((s) => ({ ...s, exception: exceptions.has(s.site) })) };
+    const except = new Set(exceptions());
+    const sites = await (await queries(req)).sites(r, { ...(search ? { search } : {}), ...(sort ? { sort } : {}), limit });
+    return { range: rangeOut(r), sites: sites.map((s) => ({ ...s, exception: except.has(s.site) })) };
   });
 
   app.get('/api/sites/:site', async (req) => {
@@ -58,22 +62,23 @@ export function registerReadRoutes(app: FastifyInstance, deps: ReadDeps): void {
     const r = range(req.query);
     // Lists are limited (a busy site has tens of thousands of tag ids); `more` says what was left out.
     const limit = intParam(req.query as QueryBag, 'limit', 100, 1, 1000);
-    const detail = q.siteDetail(site, r, { limit });
-    return { range: rangeOut(r), ...detail, exception: deps.settings.get().exceptions.includes(site) };
+    const detail = await (await queries(req)).siteDetail(site, r, { limit });
+    return { range: rangeOut(r), ...detail, exception: exceptions().includes(site) };
   });
 
   app.get('/api/identifiers', async (req) => {
     const query = req.query as QueryBag;
     const r = range(query);
     const limit = intParam(query, 'limit', 500, 1, 5000);
-    return { range: rangeOut(r), identifiers: q.identifiers(r, { limit, maxSites: 100 }) };
+    return { range: rangeOut(r), identifiers: await (await queries(req)).identifiers(r, { limit, maxSites: 100 }) };
   });
 
   app.get('/api/identifiers/:id/sites', async (req) => {
     const id = Number((req.params as { id: string }).id);
     if (!Number.isSafeInteger(id) || id < 1) throw new PinauditError('BAD_PARAM', 'identifier id must be a positive whole number');
     const r = range(req.query);
-    return { range: rangeOut(r), id, sites: q.identifierSites(id, r) };
+    // Over the fleet an id is one instance's: the UI names that instance (`instance=`).
+    return { range: rangeOut(r), id, sites: await (await queries(req)).identifierSites(id, r) };
   });
 
   app.get('/api/requests', async (req) => {
@@ -81,21 +86,23 @@ export function registerReadRoutes(app: FastifyInstance, deps: ReadDeps): void {
     const filter = parseRequestFilter(query, deps.now());
     const limit = intParam(query, 'limit', 50, 1, 1000);
     const offset = intParam(query, 'offset', 0, 0, 10_000_000);
-    return { filter, limit, offset, ...q.requests(filter, { limit, offset }) };
+    return { filter, limit, offset, ...(await (await queries(req)).requests(filter, { limit, offset })) };
   });
 
   app.get('/api/blocking', async (req) => {
     const r = range(req.query);
-    return { range: rangeOut(r), mode: deps.settings.get().blockMode, ...q.blockingImpact(r, { limit: 200 }) };
+    const impact = await (await queries(req)).blockingImpact(r, { limit: 200 });
+    return { range: rangeOut(r), mode: deps.settings?.get().blockMode ?? null, ...impact };
   });
 
   app.get('/api/sites-visited', async (req) => {
     const query = req.query as QueryBag;
     const r = range(query);
-    return { range: rangeOut(r), ...q.sitesVisited(r, { limit: intParam(query, 'limit', 200, 0, 5000) }) };
+    return { range: rangeOut(r), ...(await (await queries(req)).sitesVisited(r, { limit: intParam(query, 'limit', 200, 0, 5000) })) };
   });
 
-  app.get('/api/settings', async () => deps.settings.get());
+  const settings = deps.settings;
+  if (settings) app.get('/api/settings', async () => settings.get());
 }
 
 /** A site name from the URL: a registrable domain is short and has no spaces or slashes. */
@@ -109,11 +116,11 @@ export function siteParam(text: string): string {
  * The leaks-over-time series: the bucket follows the range (minutes up to two hours, hours up to
  * two days, days beyond); empty buckets are filled with zeros so the chart draws them as such.
  */
-function timeline(q: Queries, r: ResolvedRange, now: number): { bucket: 'minute' | 'hour' | 'day'; points: TimelinePoint[] } {
+async function timeline(q: ReadQueries, r: ResolvedRange, now: number): Promise<{ bucket: 'minute' | 'hour' | 'day'; points: TimelinePoint[] }> {
   const to = r.to ?? now;
   const span = r.from === null ? Infinity : to - r.from;
   const bucket = span <= MAX_MINUTE_SPAN ? 'minute' : span <= MAX_HOUR_BUCKETS * HOUR ? 'hour' : 'day';
-  const raw = q.timeline(r, bucket);
+  const raw = await q.timeline(r, bucket);
   const points = bucket === 'hour' ? rebucketHours(raw) : raw;
   const first = points[0];
   if (r.from === null && !first) return { bucket, points };

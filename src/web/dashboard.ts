@@ -4,34 +4,21 @@
  * imports fastify. Guards (security.ts) run first on every request; then the static UI, the JSON
  * API, the live feed, the CSV export, the PAC file and the CA certificate.
  */
-import { randomBytes } from 'node:crypto';
-import { dirname } from 'node:path';
-import { Readable } from 'node:stream';
-import Fastify, { type FastifyInstance } from 'fastify';
-import { offsiteStateAt } from '../advice/summary.js';
+import type { FastifyInstance } from 'fastify';
 import { trustInstructions } from '../ca/trust-help.js';
-import { csvChunks, CSV_SCHEMA_VERSION } from '../export/csv.js';
 import { CHECK_HOST, PINTEREST_DOMAINS } from '../pinterest/domains.js';
-import { PinauditError } from '../errors.js';
-import { CATEGORY_FILTERS, DECISION_FILTERS } from '../types.js';
 import type { PruneReport, PurgeOptions, Queries, SettingsHandle } from '../store/index.js';
 import { registerAdviceRoutes } from './api-advice.js';
 import { registerReadRoutes } from './api-read.js';
 import { registerWriteRoutes } from './api-write.js';
 import type { CaRejectionSummary } from '../proxy/ca-rejections.js';
+import { createBase, finishBase, registerExportRoute, type DashboardLogger } from './base.js';
 import type { LiveFeed } from './live.js';
 import { registerLiveRoute } from './live-route.js';
 import { registerCrawlRoutes, type CrawlRouteDeps } from './crawl-routes.js';
 import { pacFile, proxyAddress } from './pac.js';
-import { flag, parseRequestFilter, type QueryBag } from './params.js';
-import { hostAllowed, originProblem, SECURITY_HEADERS, TOKEN_HEADER, tokenMatches } from './security.js';
-import { chartLibraryPath, findDashboardDir, StaticRoot } from './static.js';
 
-/** The small logging surface the dashboard uses (a pino logger fits). */
-export interface DashboardLogger {
-  error(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-}
+export type { DashboardLogger } from './base.js';
 
 /** Everything the dashboard needs from the rest of the app. */
 export interface DashboardDeps {
@@ -62,45 +49,10 @@ export interface DashboardDeps {
   crawls?: CrawlRouteDeps;
 }
 
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-
 /** Builds the dashboard app (not listening). */
 export function buildDashboard(deps: DashboardDeps): FastifyInstance {
-  const app = Fastify({ logger: false, bodyLimit: 64 * 1024, forceCloseConnections: true, return503OnClosing: true });
-  const token = randomBytes(32).toString('base64url');
+  const app = createBase(deps);
   const now = deps.now ?? Date.now;
-  const root = new StaticRoot(deps.dashboardDir ?? findDashboardDir());
-  const chart = new StaticRoot(dirname(chartLibraryPath()));
-
-  app.addHook('onRequest', async (req, reply) => {
-    reply.headers(SECURITY_HEADERS);
-    if (!hostAllowed(req.headers.host, deps.allowedHosts)) {
-      throw new PinauditError('HOST_REFUSED', 'this dashboard answers only on a loopback address (localhost, 127.0.0.1)');
-    }
-    const mutating = !SAFE_METHODS.has(req.method);
-    const problem = originProblem(req.headers.origin, req.headers.host, mutating);
-    if (problem) throw new PinauditError('ORIGIN_REFUSED', problem);
-    if (mutating && !tokenMatches(req.headers[TOKEN_HEADER], token)) {
-      throw new PinauditError('TOKEN_REQUIRED', `state changes need the session token in ${TOKEN_HEADER}`);
-    }
-    if (req.url.startsWith('/api/')) reply.header('cache-control', 'no-store');
-  });
-
-  app.setErrorHandler((err: unknown, req, reply) => {
-    const { status, code, message } = describeError(err);
-    if (status >= 500) deps.logger?.error({ err: message, url: req.routeOptions.url ?? null }, 'dashboard request failed');
-    void reply.code(status).send({ error: { code, message } });
-  });
-  app.setNotFoundHandler((req, reply) => {
-    void reply.code(404).send({ error: { code: 'NOT_FOUND', message: `no such route: ${req.method} ${req.url.split('?')[0]}` } });
-  });
-
-  app.get('/api/session', async () => ({
-    token,
-    tokenHeader: TOKEN_HEADER,
-    csvSchemaVersion: CSV_SCHEMA_VERSION,
-    filters: { category: CATEGORY_FILTERS, decision: DECISION_FILTERS },
-  }));
 
   app.get('/api/setup', async () => ({
     proxy: { host: deps.proxy.host, port: deps.proxy.port, address: proxyAddress(deps.proxy) },
@@ -117,25 +69,12 @@ export function buildDashboard(deps: DashboardDeps): FastifyInstance {
     caRejections: deps.caRejections?.summary() ?? { total: 0, lastAt: null, hosts: [], moreHosts: 0, untracked: 0 },
   }));
 
-  registerReadRoutes(app, { queries: deps.queries, settings: deps.settings, now });
+  registerReadRoutes(app, { queries: () => deps.queries, settings: deps.settings, now });
   registerWriteRoutes(app, { settings: deps.settings, purge: deps.purge });
-  registerAdviceRoutes(app, { advice: deps.queries.advice, now });
+  registerAdviceRoutes(app, { advice: () => deps.queries.advice, now });
   registerLiveRoute(app, deps.live);
   if (deps.crawls) registerCrawlRoutes(app, deps.crawls);
-
-  app.get('/export.csv', async (req, reply) => {
-    const query = req.query as QueryBag;
-    const filter = parseRequestFilter(query, now());
-    const redact = flag(query, 'redact');
-    const day = new Date(now()).toISOString().slice(0, 10);
-    reply
-      .type('text/csv; charset=utf-8')
-      .header('cache-control', 'no-store')
-      .header('content-disposition', `attachment; filename="pinaudit-requests-v${CSV_SCHEMA_VERSION}-${day}${redact ? '-redacted' : ''}.csv"`);
-    // Readable.from pulls the generator only as fast as the client reads: never the whole file in memory.
-    const switchState = offsiteStateAt(deps.queries.advice);
-    return reply.send(Readable.from(csvChunks(deps.queries.iterate(filter), { redact, switchState })));
-  });
+  registerExportRoute(app, () => deps.queries, now);
 
   app.get('/proxy.pac', async (_req, reply) =>
     reply.type('application/x-ns-proxy-autoconfig').header('cache-control', 'no-cache').send(pacFile(deps.proxy)),
@@ -148,32 +87,6 @@ export function buildDashboard(deps: DashboardDeps): FastifyInstance {
       .send(deps.ca.certPem),
   );
 
-  app.get('/vendor/chart.umd.min.js', async (_req, reply) => {
-    const file = await chart.read('/chart.umd.min.js');
-    if (!file) throw new PinauditError('CHART_MISSING', 'chart.js is not installed (npm install)');
-    return reply.type(file.type).header('cache-control', 'max-age=3600').send(file.body);
-  });
-
-  app.get('/*', async (req, reply) => {
-    const path = req.url.split('?')[0] ?? '/';
-    const file = await root.read(path === '/' ? '/index.html' : path);
-    if (!file) throw new PinauditError('NOT_FOUND', 'no such file');
-    return reply.type(file.type).header('cache-control', 'no-cache').send(file.body);
-  });
-
+  finishBase(app, deps);
   return app;
-}
-
-/** Maps anything thrown to a status, a stable code and a message fit to show. */
-function describeError(err: unknown): { status: number; code: string; message: string } {
-  if (err instanceof PinauditError) return { status: err.status, code: err.code, message: err.message };
-  // Fastify's own errors (bad JSON, body too large, unsupported media type) carry a 4xx statusCode.
-  if (typeof err === 'object' && err !== null && 'statusCode' in err) {
-    const status = Number((err as { statusCode: unknown }).statusCode);
-    if (status >= 400 && status < 500) {
-      const code = 'code' in err ? String((err as { code: unknown }).code) : 'BAD_REQUEST';
-      return { status, code, message: err instanceof Error ? err.message : 'bad request' };
-    }
-  }
-  return { status: 500, code: 'INTERNAL', message: err instanceof Error ? err.message : 'internal error' };
 }
