@@ -35,6 +35,10 @@ export const ERROR_CODES = {
   TOKEN_REQUIRED: { exit: 1, status: 403 },
   NOT_FOUND: { exit: 1, status: 404 },
   CHART_MISSING: { exit: 1, status: 500 },
+  /** A change asked of the dashboard over the fleet, which only reads. */
+  READ_ONLY: { exit: 1, status: 405 },
+  /** A view the fleet's database has nothing for (the live feed, one proxy's setup, crawls). */
+  NOT_IN_FLEET: { exit: 1, status: 409 },
   // The fleet database (PostgreSQL)
   FLEET_UNREACHABLE: { exit: 1, status: 503 },
   FLEET_QUERY: { exit: 1, status: 500 },

@@ -4,6 +4,14 @@
  */
 
 let session = null;
+/** Parameters every read carries (over the fleet: the chosen instance). */
+const scope = {};
+
+/** Sets a parameter every read carries (`null` removes it). */
+export function setScope(name, value) {
+  if (value === null || value === '') delete scope[name];
+  else scope[name] = value;
+}
 
 /** The session (token, and the server's vocabulary such as the filter values), fetched once per page load. */
 export async function getSession() {
@@ -31,7 +39,7 @@ async function parse(res) {
 /** GET a JSON resource; `query` is an object of parameters (empty values dropped). */
 export async function getJson(path, query = {}) {
   const params = new URLSearchParams();
-  for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== null && v !== '') params.set(k, String(v));
+  for (const [k, v] of Object.entries({ ...scope, ...query })) if (v !== undefined && v !== null && v !== '') params.set(k, String(v));
   const qs = params.toString();
   return parse(await fetch(qs ? `${path}?${qs}` : path, { headers: { accept: 'application/json' } }));
 }

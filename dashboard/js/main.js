@@ -5,6 +5,7 @@
  * their box there) and `dispose` when the view is left (charts, an EventSource).
  */
 import { h, clear } from './dom.js';
+import { getSession, setScope } from './api.js';
 import * as overview from './views/overview.js';
 import * as sites from './views/sites.js';
 import * as site from './views/site.js';
@@ -17,6 +18,9 @@ import * as crawls from './views/crawls.js';
 
 const VIEWS = { overview, sites, site, identifiers, requests, live, settings, setup, crawls };
 const RANGE_KEY = 'pinaudit.range';
+/** Over the fleet's database, these views have nothing to show: the session's `limits` say why. */
+const NOT_IN_FLEET = { live: 'live', settings: 'readOnly', setup: 'setup', crawls: 'crawls' };
+const NOT_IN_FLEET_TITLE = { live: 'No live feed over the fleet', settings: 'Read-only', setup: 'No proxy to set up here', crawls: 'No crawls over the fleet' };
 
 const shell = {
   view: document.getElementById('view'),
@@ -25,17 +29,57 @@ const shell = {
   custom: document.getElementById('custom-range'),
   from: document.getElementById('from'),
   to: document.getElementById('to'),
+  instance: document.getElementById('instance'),
   dispose: null,
   renderId: 0,
+  /** The fleet this dashboard reads (from /api/session), or null on one machine. */
+  fleet: null,
 };
 
 /** The selected range as API query parameters. */
 function currentRange() {
   const name = shell.rangeSelect.value;
-  if (name !== 'custom') return { range: name };
+  // Over the fleet, the chosen instance goes with the range into every read and link.
+  const instance = shell.fleet && shell.instance.value ? { instance: shell.instance.value } : {};
+  if (name !== 'custom') return { range: name, ...instance };
   // The dates go as typed (YYYY-MM-DD): the server reads them as its local days, the "to" date
   // inclusive, exactly as the CLI's --from/--to (calendar days, so a daylight-saving day is 23 or 25 h).
-  return { from: shell.from.value || undefined, to: shell.to.value || undefined };
+  return { from: shell.from.value || undefined, to: shell.to.value || undefined, ...instance };
+}
+
+/** Over the fleet: the instance menu, the read-only banner, and the views that cannot be shown. */
+async function setUpFleet() {
+  let fleet = null;
+  try {
+    fleet = (await getSession()).fleet;
+  } catch {
+    return; // the view's own request will show the error
+  }
+  if (!fleet) return;
+  shell.fleet = fleet;
+  document.body.dataset.fleet = 'true';
+  for (const i of fleet.instances) shell.instance.append(h('option', { value: i.name }, i.name));
+  document.getElementById('instance-picker').hidden = false;
+  const banner = document.getElementById('fleet-banner');
+  banner.textContent = `Read-only: the fleet's database ${fleet.label}, ${fleet.instances.length} instance${fleet.instances.length === 1 ? '' : 's'}. `
+    + 'Settings, exceptions, purge and the live feed stay on each instance\'s own dashboard.';
+  banner.hidden = false;
+  for (const a of document.querySelectorAll('nav a')) {
+    const name = a.getAttribute('href').replace('#/', '');
+    if (NOT_IN_FLEET[name]) {
+      a.classList.add('unavailable');
+      a.title = fleet.limits[NOT_IN_FLEET[name]];
+    }
+  }
+  shell.instance.addEventListener('change', () => {
+    setScope('instance', shell.instance.value || null);
+    render();
+  });
+}
+
+function notInFleet(name) {
+  return h('div', { class: 'empty', id: 'not-in-fleet' }, h('h3', {}, NOT_IN_FLEET_TITLE[name]), h('p', {}, shell.fleet.limits[NOT_IN_FLEET[name]]),
+    h('a', { href: '#/overview' }, 'Go to the overview'));
 }
 
 function restoreRange() {
@@ -98,9 +142,9 @@ async function render() {
     return;
   }
   shell.view.setAttribute('aria-busy', 'true');
-  const ctx = { params: route.params, query: route.query, range: currentRange(), go, notify, refresh: render };
+  const ctx = { params: route.params, query: route.query, range: currentRange(), go, notify, refresh: render, fleet: shell.fleet };
   try {
-    const result = await view.render(ctx);
+    const result = shell.fleet && NOT_IN_FLEET[route.name] ? notInFleet(route.name) : await view.render(ctx);
     if (id !== shell.renderId) {
       result?.dispose?.();
       return;
@@ -134,4 +178,4 @@ for (const input of [shell.from, shell.to]) {
   });
 }
 window.addEventListener('hashchange', render);
-render();
+setUpFleet().finally(render);

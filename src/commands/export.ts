@@ -11,10 +11,10 @@ import { offsiteStateAt } from '../advice/summary.js';
 import { databasePath } from '../app.js';
 import { messageOf, PinauditError } from '../errors.js';
 import { CSV_SCHEMA_VERSION, writeCsv } from '../export/csv.js';
-import { parseWhen as parseTime, type RequestFilter } from '../store/index.js';
+import { parseWhen as parseTime, type RequestFilter, type RequestRow } from '../store/index.js';
 import { CATEGORY_FILTERS, DECISION_FILTERS } from '../types.js';
 import type { Command, Io, Values } from './command.js';
-import { withQueries } from './database.js';
+import { SOURCE_OPTIONS, withReadQueries } from './database.js';
 import { CRAWL_OPTION, exportCrawl } from './crawl-output.js';
 
 const options = {
@@ -27,15 +27,17 @@ const options = {
   redact: { type: 'boolean', help: 'replace identifier values and order ids with placeholders (for sharing)' },
   out: { type: 'string', value: 'FILE', help: 'write to FILE (replaced only once the export is complete)' },
   crawl: CRAWL_OPTION,
+  ...SOURCE_OPTIONS,
 } as const;
 
 export const exportCommand: Command<typeof options> = {
   name: 'export',
   summary: 'write recorded requests as CSV to stdout or --out FILE (pinaudit export --help)',
-  usage: 'pinaudit export --format csv [options] [--out FILE]',
+  usage: 'pinaudit export --format csv [options] [--out FILE] [--source postgres://… [--instance NAME]]',
   about: `Writes the recorded Pinterest requests as CSV, oldest first: the same columns as the dashboard's
 "Export CSV" (schema version ${CSV_SCHEMA_VERSION}; the first row is the header, documented in the README).
-To stdout unless --out is given.
+To stdout unless --out is given. With --source, the requests of the fleet's PostgreSQL (every
+instance shipping to it, or one), with the same columns.
 
 WHEN is a local date (2025-06-01) or an ISO 8601 time (2025-06-01T14:00:00Z).`,
   options,
@@ -43,26 +45,29 @@ WHEN is a local date (2025-06-01) or an ISO 8601 time (2025-06-01T14:00:00Z).`,
     'pinaudit export --format csv > audit.csv',
     'pinaudit export --from 2025-06-01 --to 2025-06-30 --site shop.example --out june.csv',
     'pinaudit export --category tag --decision allow --redact | less',
+    'pinaudit export --source postgres://pinaudit@db.lab/pinaudit --instance lab-a --out lab-a.csv',
   ],
-  exitCodes: '0 written, 1 no database or the output could not be written, 2 usage error.',
-  async run({ values, config, io }) {
+  exitCodes: '0 written, 1 no database (or the fleet\'s cannot be read) or the output could not be written, 2 usage error.',
+  async run({ values, config, env, io }) {
     if (values.crawl !== undefined) {
+      if (values.source !== undefined) throw new PinauditError('USAGE', 'crawls are not in the fleet\'s database: --crawl reads this machine\'s data only');
       if ((values.format ?? 'csv') !== 'csv') throw new PinauditError('USAGE', `--format must be csv, not ${JSON.stringify(values.format)}`);
       return await exportCrawl(config, values.crawl, values.out ?? null, io);
     }
     const filter = exportFilter(values);
     const redact = values.redact === true;
     const out = values.out ?? null;
-    return await withQueries(databasePath(config), async (queries) => {
+    return await withReadQueries(databasePath(config), values, env, async (queries) => {
+      const switchState = await offsiteStateAt(queries.advice);
       if (out === null) {
-        await stream(queries.iterate(filter), io.stream ?? textStream(io), redact, offsiteStateAt(queries.advice));
+        await stream(queries.iterate(filter), io.stream ?? textStream(io), redact, switchState);
         return 0;
       }
       // Write beside the target and rename: a failed export never leaves half a file behind.
       const temp = `${out}.${process.pid}.partial`;
       const file = createWriteStream(temp, { mode: 0o600 });
       try {
-        await stream(queries.iterate(filter), file, redact, offsiteStateAt(queries.advice));
+        await stream(queries.iterate(filter), file, redact, switchState);
         file.end();
         await once(file, 'finish');
         renameSync(temp, out);
@@ -88,7 +93,7 @@ function textStream(io: Io): Writable {
 
 /** Writes the CSV to `out`, waiting for 'drain' whenever its buffer is full. */
 async function stream(
-  rows: Iterable<import('../store/queries.js').RequestRow>,
+  rows: Iterable<RequestRow> | AsyncIterable<RequestRow>,
   out: Writable,
   redact: boolean,
   switchState: (time: number) => 'on' | 'off' | 'unknown',

@@ -1,6 +1,7 @@
 /** The command table: every `pinaudit <command>`, in the order `pinaudit --help` lists them. */
 import { caCommand } from './ca.js';
 import { crawlCommand } from './crawl.js';
+import { dashboardCommand } from './dashboard.js';
 import type { AnyCommand } from './command.js';
 import { exportCommand } from './export.js';
 import { fleetCommand } from './fleet.js';
@@ -20,6 +21,7 @@ export const COMMANDS: readonly AnyCommand[] = [
   importCommand,
   exportCommand,
   reportCommand,
+  dashboardCommand,
   crawlCommand,
   fleetCommand,
 ];

@@ -8,11 +8,11 @@
 import { buildAdviceReport, renderAdviceReport, type AdviceReport } from '../advice/report-section.js';
 import { databasePath } from '../app.js';
 import { PinauditError } from '../errors.js';
-import type { BlockingImpact, Queries, RangeFilter, SiteSummary, SitesVisited, Totals } from '../store/index.js';
+import type { BlockingImpact, RangeFilter, ReadQueries, SiteSummary, SitesVisited, Totals } from '../store/index.js';
 import type { IdentifierKind } from '../types.js';
 import type { Command } from './command.js';
 import { parseWhen } from './export.js';
-import { withQueries } from './database.js';
+import { SOURCE_OPTIONS, withReadQueries } from './database.js';
 import { CRAWL_OPTION, printCrawlReport } from './crawl-output.js';
 import { plural } from '../plural.js';
 
@@ -48,6 +48,7 @@ const options = {
   limit: { type: 'string', value: 'N', help: 'rows per table (default 10)' },
   json: { type: 'boolean', help: 'print JSON instead of tables (shape: "pinaudit report --json" in the README)' },
   crawl: CRAWL_OPTION,
+  ...SOURCE_OPTIONS,
 } as const;
 
 /** `pinaudit report`; `now` is the clock (tests fix it). */
@@ -55,15 +56,24 @@ export function reportCommandAt(now: () => number): Command<typeof options> {
   return {
     name: 'report',
     summary: 'print a summary of what leaked to Pinterest, or --json (pinaudit report --help)',
-    usage: 'pinaudit report [--since 7d] [--limit N] [--json] [--data-dir DIR]',
+    usage: 'pinaudit report [--since 7d] [--limit N] [--json] [--data-dir DIR | --source postgres://… [--instance NAME]]',
     about: `Summarises what websites told Pinterest: top leaking sites and pages, identifiers and how many
 sites sent each, leaks while logged in to Pinterest, hashed e-mail addresses, what blocking
-prevented, and how many of the sites you visited leaked. Live traffic and imported HAR files alike.`,
+prevented, and how many of the sites you visited leaked. Live traffic and imported HAR files alike.
+With --source, the same report over the fleet's PostgreSQL: every instance shipping to it, or one.`,
     options,
-    examples: ['pinaudit report', 'pinaudit report --since 24h --limit 5', 'pinaudit report --since all --json > report.json'],
-    exitCodes: '0 printed, 1 no database, 2 usage error.',
-    async run({ values, config, io }) {
-      if (values.crawl !== undefined) return await printCrawlReport(config, values.crawl, values.json === true, io);
+    examples: [
+      'pinaudit report',
+      'pinaudit report --since 24h --limit 5',
+      'pinaudit report --since all --json > report.json',
+      'PGPASSWORD=… pinaudit report --source postgres://pinaudit@db.lab/pinaudit --instance lab-a',
+    ],
+    exitCodes: '0 printed, 1 no database (or the fleet\'s cannot be read), 2 usage error.',
+    async run({ values, config, env, io }) {
+      if (values.crawl !== undefined) {
+        if (values.source !== undefined) throw new PinauditError('USAGE', 'crawls are not in the fleet\'s database: --crawl reads this machine\'s data only');
+        return await printCrawlReport(config, values.crawl, values.json === true, io);
+      }
       const at = now();
       const since = values.since ?? '7d';
       const limit = values.limit === undefined ? 10 : Number(values.limit);
@@ -71,8 +81,8 @@ prevented, and how many of the sites you visited leaked. Live traffic and import
         throw new PinauditError('USAGE', `--limit must be a whole number from 1 to 1000, not ${JSON.stringify(values.limit)}`);
       }
       const from = sinceTime(since, at);
-      return await withQueries(databasePath(config), (queries) => {
-        const report = buildReport(queries, { from }, since, limit, at);
+      return await withReadQueries(databasePath(config), values, env, async (queries) => {
+        const report = await buildReport(queries, { from }, since, limit, at);
         io.stdout(values.json === true ? `${JSON.stringify(report, null, 2)}\n` : renderReport(report, io.columns ?? null));
         return 0;
       });
@@ -83,17 +93,21 @@ prevented, and how many of the sites you visited leaked. Live traffic and import
 export const reportCommand = reportCommandAt(Date.now);
 
 /** Gathers the report from the read API. */
-export function buildReport(q: Queries, range: RangeFilter, since: string, limit: number, now: number): Report {
+export async function buildReport(q: ReadQueries, range: RangeFilter, since: string, limit: number, now: number): Promise<Report> {
   const r: RangeFilter = { from: range.from ?? null, to: now + 1 };
   const iso = (ms: number): string => new Date(ms).toISOString();
-  const topSites = q.topSites(r, limit);
-  const pages = topSites.flatMap((s) => q.siteDetail(s.site, r, { limit }).pages
-    .map((p) => ({ url: p.url, site: s.site, attemptedRequests: p.requests, reachedRequests: p.reached })));
+  const topSites = await q.topSites(r, limit);
+  const pages = [];
+  for (const s of topSites) {
+    for (const p of (await q.siteDetail(s.site, r, { limit })).pages) {
+      pages.push({ url: p.url, site: s.site, attemptedRequests: p.requests, reachedRequests: p.reached });
+    }
+  }
   pages.sort((a, b) => b.attemptedRequests - a.attemptedRequests || a.url.localeCompare(b.url));
-  const ids = q.identifiers(r, { limit: 500, maxSites: 20 });
-  const impact = q.blockingImpact(r);
-  const totals = q.totals(r);
-  const { sites: _, ...visited } = q.sitesVisited(r, { limit: 0 });
+  const ids = await q.identifiers(r, { limit: 500, maxSites: 20 });
+  const impact = await q.blockingImpact(r);
+  const totals = await q.totals(r);
+  const { sites: _, ...visited } = await q.sitesVisited(r, { limit: 0 });
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
     generatedAt: iso(now),
@@ -114,7 +128,7 @@ export function buildReport(q: Queries, range: RangeFilter, since: string, limit
       preventedPages: totals.preventedPages,
       byMode: impact.byMode,
     },
-    advice: buildAdviceReport(q.advice, { from: r.from ?? null, to: r.to ?? null }, now),
+    advice: await buildAdviceReport(q.advice, { from: r.from ?? null, to: r.to ?? null }, now),
   };
 }
 

@@ -85,3 +85,12 @@ export async function fleetTotals(db: FleetDb, instance: string | null): Promise
 export function sum(a: Totals, b: Totals): Totals {
   return Object.fromEntries(Object.keys(a).map((k) => [k, (a[k] ?? 0) + (b[k] ?? 0)]));
 }
+
+/** A fleet answer without its `instanceId` fields (fleet rows name their instance; one machine's do not). */
+export function withoutInstance(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(withoutInstance);
+  if (v !== null && typeof v === 'object') {
+    return Object.fromEntries(Object.entries(v).filter(([k]) => k !== 'instanceId').map(([k, x]) => [k, withoutInstance(x)]));
+  }
+  return v;
+}

@@ -11,7 +11,7 @@ import { openQueries, type Queries, type RangeFilter, type ReadQueries } from '.
 import { errorCodeOf, messageOf } from '../../src/errors.js';
 import { startPostgres, type TestPostgres } from '../../bench/postgres.js';
 import { seed } from '../web/seed.js';
-import { capturedLogger, localInstance, type LocalInstance } from './fleet-helpers.js';
+import { capturedLogger, localInstance, withoutInstance, type LocalInstance } from './fleet-helpers.js';
 
 let pg: TestPostgres;
 const cleanups: Array<() => unknown> = [];
@@ -25,15 +25,6 @@ afterAll(async () => {
 
 const HOUR = 3_600_000;
 const now = Date.now();
-
-/** Fleet rows name their instance; one machine's do not. */
-function withoutInstance(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(withoutInstance);
-  if (v !== null && typeof v === 'object') {
-    return Object.fromEntries(Object.entries(v).filter(([k]) => k !== 'instanceId').map(([k, x]) => [k, withoutInstance(x)]));
-  }
-  return v;
-}
 
 /** Every read the dashboard, report and export make, over several ranges (partial days included). */
 async function everyRead(q: ReadQueries): Promise<Record<string, unknown>> {

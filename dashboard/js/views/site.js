@@ -25,7 +25,12 @@ export async function render(ctx) {
       toggle.disabled = false;
     }
   } }, d.exception ? 'Remove exception' : 'Allow Pinterest on this site');
+  // Over the fleet exceptions belong to each instance: no button, and the reason instead.
+  const action = ctx.fleet ? h('p', { class: 'muted small', id: 'exception-read-only' }, 'Exceptions are set on each instance\'s own dashboard.') : toggle;
 
+  // Over the fleet each page and identifier is one instance's: a column names it.
+  const names = new Map((ctx.fleet?.instances ?? []).map((i) => [i.id, i.name]));
+  const instanceColumn = ctx.fleet ? [{ label: 'Instance', cell: (x) => names.get(x.instanceId) ?? x.instanceId }] : [];
   const purchases = d.purchases.map((p) => h('li', { class: 'purchase' },
     h('div', {}, h('strong', {}, p.event ?? 'purchase'), ' · ', fmtTime(p.time), p.orderId ? [' · order ', mono(p.orderId)] : null,
       p.value !== null ? [' · ', h('strong', {}, `${p.value} ${p.currency ?? ''}`.trim())] : null),
@@ -43,7 +48,7 @@ export async function render(ctx) {
         h('p', { class: 'lede', id: 'site-lede' }, `${plural(d.requests, 'request')} to Pinterest; ${fmtNumber(d.attemptedLeaks)} attempted to send the page or identifiers, `
           + `${fmtNumber(d.reachedLeaks)} reached Pinterest, ${fmtNumber(d.preventedLeaks)} were prevented.`,
           d.exception ? [' ', badge('exception: Pinterest allowed', 'ok')] : null)),
-      h('div', { class: 'actions' }, toggle, link('/requests', 'See its requests →', { site: d.site }))),
+      h('div', { class: 'actions' }, action, link('/requests', 'See its requests →', { site: d.site }))),
     h('div', { class: 'grid-2' },
       section('Attribution', table([{ label: 'How the page was learned', cell: (r) => METHOD[r.method] ?? r.method }, { label: 'Requests', cell: (r) => fmtNumber(r.requests), num: true }], d.attribution)),
       section('Decisions', table([{ label: 'Decision', cell: (r) => DECISION[r.decision] ?? r.decision }, { label: 'Requests', cell: (r) => fmtNumber(r.requests), num: true }], d.decisions))),
@@ -51,6 +56,7 @@ export async function render(ctx) {
       `${plural(d.preventedLeaks, 'leak')} prevented whole; ${plural(d.preventedIdentifiers, 'identifier transmission')} and ${plural(d.preventedPages, 'page')} withheld.`)),
     section(`Pages sent (${fmtNumber(d.pages.length + d.more.pages)})`, d.pages.length
       ? table([
+        ...instanceColumn,
         { label: 'Page (full URL)', cell: (p) => mono(p.url), class: 'url' },
         { label: 'Attempted', cell: (p) => fmtNumber(p.requests), num: true },
         { label: 'Reached Pinterest', cell: (p) => fmtNumber(p.reached), num: true },
@@ -63,6 +69,7 @@ export async function render(ctx) {
         `Origin only: ${plural(d.originOnly.attempted, 'request')} named only ${d.site}'s origin (no page); ${fmtNumber(d.originOnly.reached)} reached Pinterest.`) : null),
     section(`Identifiers sent (${fmtNumber(d.identifiers.length + d.more.identifiers)})`, d.identifiers.length
       ? table([
+        ...instanceColumn,
         { label: 'Kind', cell: (i) => badge(i.kind, i.kind) },
         { label: 'Name', cell: (i) => mono(i.name) },
         { label: 'Value', cell: (i) => (i.kind === 'credential' ? [mono(i.value), ' ', h('span', { class: 'muted' }, '(fingerprint)')] : mono(i.value)), class: 'url' },
