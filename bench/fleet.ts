@@ -5,8 +5,9 @@
  *   whole; rows/s of requests (with their links, pages, identifiers and roll-ups);
  * - lag under load: the writer records completed requests as fast as it can for 10 s in the same
  *   process as the shipper (as in `start --ship-to`); how many rows wait and how old the oldest is;
- * - queries: the same SQL text (roll-ups and raw rows) on the local SQLite and on PostgreSQL
- *   holding the same rows, median of 5 runs each.
+ * - dashboard reads: the same queries (src/store/queries.ts plans) on the local SQLite and on
+ *   PostgreSQL holding the same rows, median of 5 runs each, and their ratio
+ *   (BENCH_FLEET_SKIP_LOAD=1 leaves out the lag part).
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,8 +17,9 @@ import type { Flow } from '../src/pipeline.js';
 import { createLogger } from '../src/log.js';
 import { connectFleet, fleetTarget } from '../src/fleet/pg.js';
 import { startShipper } from '../src/fleet/shipper.js';
+import { openFleetReader } from '../src/fleet/reader.js';
+import { openQueries, type ReadQueries } from '../src/store/index.js';
 import { openDatabase, type Database } from '../src/store/db.js';
-import { dayKey } from '../src/store/days.js';
 import { toPending } from '../src/store/rows.js';
 import { prepareWriteStatements, writeBatch } from '../src/store/write-batch.js';
 import { createStore } from '../src/store/writer.js';
@@ -26,19 +28,29 @@ import { modeAt, mulberry32, OK, syntheticFlow } from './store.js';
 
 const DAY = 86_400_000;
 
-/** The same text on both engines (`?` becomes `$n` for PostgreSQL). */
-const QUERIES: Array<[string, string, (now: number) => unknown[]]> = [
-  ['totals 90d (daily_totals)', 'SELECT sum(requests) AS r, sum(attempted) AS a, sum(reached) AS re, sum(ids_prevented) AS p FROM daily_totals WHERE day >= ?', (now) => [dayKey(now - 90 * DAY)]],
-  ['top sites 30d (site_days)', 'SELECT site, sum(reached) AS re FROM site_days WHERE day >= ? GROUP BY site ORDER BY re DESC, site LIMIT 20', (now) => [dayKey(now - 30 * DAY)]],
-  ['timeline hour 7d (hourly_totals)', 'SELECT hour, sum(requests) AS r FROM hourly_totals WHERE hour >= ? GROUP BY hour ORDER BY hour', (now) => [now - 7 * DAY]],
-  ['site detail (site_detail_days)', 'SELECT tag_id, tag_event, sum(requests) AS r, sum(reached) AS re FROM site_detail_days WHERE site = ? GROUP BY tag_id, tag_event ORDER BY r DESC', () => ['site3.example']],
-  ['latest 50 requests (raw)', 'SELECT id, time, page_site, category, decision FROM requests ORDER BY time DESC LIMIT 50', () => []],
-  ['requests of one site 7d (raw)', 'SELECT count(*) AS n FROM requests WHERE page_site = ? AND time >= ?', (now) => ['site3.example', now - 7 * DAY]],
-  ['requests per category 24h (raw)', 'SELECT category, count(*) AS n FROM requests WHERE time >= ? GROUP BY category ORDER BY category', (now) => [now - DAY]],
-  ['identifiers by requests (raw join)', 'SELECT i.name, count(*) AS n FROM request_identifiers ri JOIN identifiers i ON i.id = ri.identifier_id GROUP BY i.name ORDER BY n DESC', () => []],
+/**
+ * The dashboard's reads (src/store/queries.ts), the same plans on both engines: the local SQLite
+ * and the fleet's PostgreSQL holding the same rows. Ranges end now, so their last day is partial
+ * and comes from raw rows, as on the dashboard.
+ */
+const READS: Array<[string, (q: ReadQueries, now: number) => unknown]> = [
+  ['overview totals 7d', (q, now) => q.totals({ from: now - 7 * DAY, to: now })],
+  ['overview totals all', (q) => q.totals({})],
+  ['sites 30d', (q, now) => q.sites({ from: now - 30 * DAY, to: now })],
+  ['timeline days 30d', (q, now) => q.timeline({ from: now - 30 * DAY, to: now }, 'day')],
+  ['timeline hours 24h', (q, now) => q.timeline({ from: now - DAY, to: now }, 'hour')],
+  ['categories 30d', (q, now) => q.categories({ from: now - 30 * DAY, to: now })],
+  ['leak levels 30d', (q, now) => q.leakLevels({ from: now - 30 * DAY, to: now })],
+  ['site detail 30d', (q, now) => q.siteDetail('site3.example', { from: now - 30 * DAY, to: now })],
+  ['identifiers 30d', (q, now) => q.identifiers({ from: now - 30 * DAY, to: now })],
+  ['blocking impact 30d', (q, now) => q.blockingImpact({ from: now - 30 * DAY, to: now })],
+  ['sites visited 30d', (q, now) => q.sitesVisited({ from: now - 30 * DAY, to: now })],
+  ['latest 50 requests', (q) => q.requests({}, { limit: 50 })],
+  ['50 requests of one site', (q) => q.requests({ site: 'site3.example' }, { limit: 50 })],
+  ['request search', (q) => q.requests({ search: 'SITE3' }, { limit: 50 })],
 ];
 
-export async function benchFleet(tmpDir: string, options: { rows?: number } = {}): Promise<Record<string, number>> {
+export async function benchFleet(tmpDir: string, options: { rows?: number; skipLoad?: boolean } = {}): Promise<Record<string, number>> {
   mkdirSync(tmpDir, { recursive: true });
   const rows = options.rows ?? 1_000_000;
   const figures: Record<string, number> = {};
@@ -57,21 +69,22 @@ export async function benchFleet(tmpDir: string, options: { rows?: number } = {}
     await shipper.close();
 
     const db = await connectFleet(target);
+    await db.query('ANALYZE').finally(() => db.close());
+    const reader = await openFleetReader(url, {});
+    const local = openQueries(path);
     try {
-      await db.query('ANALYZE');
-      const { db: local } = openDatabase(path, { readonly: true });
-      try {
-        for (const [name, sql, params] of QUERIES) {
-          figures[`${name} sqlite ms`] = medianMs(() => local.prepare(sql).all(...params(now)));
-          figures[`${name} postgres ms`] = await medianMsAsync(() => db.query(toPostgres(sql), params(now)));
-        }
-      } finally {
-        local.close();
+      for (const [name, read] of READS) {
+        const sqlite = await medianMs(() => read(local, now));
+        const postgres = await medianMs(() => read(reader.queries(null), now));
+        figures[`${name} sqlite ms`] = sqlite;
+        figures[`${name} postgres ms`] = postgres;
+        figures[`${name} postgres/sqlite`] = Math.round((postgres / Math.max(sqlite, 0.1)) * 10) / 10;
       }
     } finally {
-      await db.close();
+      local.close();
+      await reader.close();
     }
-    Object.assign(figures, await lagUnderLoad(join(tmpDir, 'load.db'), pg.createDatabase('load'), log));
+    if (!options.skipLoad) Object.assign(figures, await lagUnderLoad(join(tmpDir, 'load.db'), pg.createDatabase('load'), log));
   } finally {
     pg.close();
   }
@@ -144,22 +157,8 @@ function oldestWaiting(db: Database, label: string): { waiting: number; oldest: 
   return db.prepare('SELECT count(*) AS waiting, min(time) AS oldest FROM requests WHERE id > ?').get(mark) as { waiting: number; oldest: number | null };
 }
 
-function toPostgres(sql: string): string {
-  let n = 0;
-  return sql.replace(/\?/g, () => `$${++n}`);
-}
-
-function medianMs(run: () => unknown): number {
-  run();
-  const times = Array.from({ length: 5 }, () => {
-    const t = performance.now();
-    run();
-    return performance.now() - t;
-  }).sort((a, b) => a - b);
-  return Math.round((times[2] ?? 0) * 10) / 10;
-}
-
-async function medianMsAsync(run: () => Promise<unknown>): Promise<number> {
+/** Median of 5 timed runs after one warm-up, in ms (one decimal). */
+async function medianMs(run: () => unknown): Promise<number> {
   await run();
   const times: number[] = [];
   for (let i = 0; i < 5; i++) {
@@ -174,7 +173,7 @@ async function medianMsAsync(run: () => Promise<unknown>): Promise<number> {
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const rows = Number(process.argv[2] ?? process.env.BENCH_FLEET_ROWS ?? 1_000_000);
   const dir = join(tmpdir(), `pinaudit-bench-fleet-${process.pid}`);
-  benchFleet(dir, { rows })
+  benchFleet(dir, { rows, skipLoad: process.env.BENCH_FLEET_SKIP_LOAD === '1' })
     .then((f) => console.log(JSON.stringify(f, null, 2)))
     .catch((err: unknown) => {
       console.error(err);

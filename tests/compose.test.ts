@@ -33,12 +33,15 @@ function flagsOf(name: string): Set<string> {
 }
 
 describe('compose.yaml', () => {
-  test('PostgreSQL, the schema migration and two proxies shipping to it', () => {
+  test('PostgreSQL, the schema migration, two proxies shipping to it and the fleet dashboard over it', () => {
     expect(compose.services.postgres?.image).toMatch(/^postgres:\d+/);
     const proxies = ours.filter(([, s]) => s.command?.[0] === 'start');
     expect(proxies).toHaveLength(2);
     for (const [, s] of proxies) expect(s.environment?.PINAUDIT_SHIP_TO).toMatch(/^postgres:\/\/pinaudit@postgres:5432\/pinaudit$/);
     expect(ours.find(([, s]) => s.command?.join(' ') === 'fleet migrate')).toBeDefined();
+    const dashboards = ours.filter(([, s]) => s.command?.[0] === 'dashboard');
+    expect(dashboards).toHaveLength(1);
+    expect(dashboards[0]![1].command).toContain('postgres://pinaudit@postgres:5432/pinaudit');
     expect(existsSync(new URL('../Dockerfile', import.meta.url))).toBe(true);
     expect(readFileSync(new URL('../Dockerfile', import.meta.url), 'utf8')).toMatch(/ENTRYPOINT \["node", "bin\/pinaudit.js"\]/);
   });
@@ -58,6 +61,7 @@ describe('compose.yaml', () => {
         if (/PASSWORD/.test(key)) expect(value, key).toMatch(/^\$\{[A-Z_]+:\?[^}]+\}$/);
         if (/^postgres(ql)?:\/\//.test(value)) expect(new URL(value).password, key).toBe('');
       }
+      for (const arg of s.command ?? []) if (/^postgres(ql)?:\/\//.test(arg)) expect(new URL(arg).password, arg).toBe('');
     }
   });
 

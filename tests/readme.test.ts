@@ -47,7 +47,7 @@ describe('README', () => {
     expect(readme).toContain(`| \`schema_version\` | Version of this column set (${CSV_SCHEMA_VERSION}). |`);
   });
 
-  test('the report --json example has exactly the keys report --json prints, with the words attempted, reached, prevented', () => {
+  test('the report --json example has exactly the keys report --json prints, with the words attempted, reached, prevented', async () => {
     const block = /```json\n(\{\n  "schemaVersion"[\s\S]*?)\n```/.exec(readme)?.[1];
     expect(block).toBeDefined();
     const example = JSON.parse(block!) as unknown;
@@ -56,9 +56,9 @@ describe('README', () => {
       const now = Date.now();
       const db = seed(dir, now);
       const q = openQueries(db.path);
-      const real = (() => {
+      const real = await (async () => {
         try {
-          return buildReport(q, { from: now - 7 * 86_400_000 }, '7d', 10, now);
+          return await buildReport(q, { from: now - 7 * 86_400_000 }, '7d', 10, now);
         } finally {
           q.close();
         }

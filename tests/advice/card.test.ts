@@ -123,9 +123,9 @@ describe('opt-out card', () => {
     ]);
   });
 
-  test('report and report --json carry the card', () => {
+  test('report and report --json carry the card', async () => {
     const q = seed();
-    const report = buildReport(q, { from: null }, 'all', 10, T + 60 * MIN);
+    const report = await buildReport(q, { from: null }, 'all', 10, T + 60 * MIN);
     expect(report.advice.switches[0]).toEqual({
       field: 'personalize_from_offsite_browsing', label: 'Use sites you visit', state: 'off', since: '2026-01-05T12:20:00.000Z', sinceHow: 'change',
       reachedWhileOff: { requests: 3, sites: 2, topSites: ['shop-b.test', 'shop-a.test'] },

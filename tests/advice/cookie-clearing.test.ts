@@ -82,7 +82,7 @@ describe('cookie clearing', () => {
       link: { at: T0 + 6 * MIN, afterMs: 4 * MIN, kind: 'hashed-email', name: 'pd.em', value: H, site: 'shop-a.test', after: '4 min later' },
     }]);
 
-    const report = buildAdviceReport(q.advice, { from: null, to: null }, T0 + 60 * MIN);
+    const report = await buildAdviceReport(q.advice, { from: null, to: null }, T0 + 60 * MIN);
     expect(report.idChanges).toEqual([{
       family: '_pinterest_ct_ua', site: null, at: '2026-01-05T14:02:00.000Z',
       linked: { at: '2026-01-05T14:06:00.000Z', afterMs: 4 * MIN, by: 'hashed-email', name: 'pd.em', site: 'shop-a.test' },
@@ -91,15 +91,15 @@ describe('cookie clearing', () => {
     expect(renderAdviceReport(report, String)).toContain(`  ${report.idChanges[0]!.text}`);
   });
 
-  test('no change, or a change nothing tied back, says so', () => {
+  test('no change, or a change nothing tied back, says so', async () => {
     visit('shop-a.test', 0, [ua(A), em]);
     visit('shop-a.test', 5, [ua(A), em]);
     const q = open();
-    expect(buildAdviceReport(q.advice, { from: null, to: null }, T0).idChanges).toEqual([]);
+    expect((await buildAdviceReport(q.advice, { from: null, to: null }, T0)).idChanges).toEqual([]);
     queries.close();
     visit('blog.test', 7, [ua(B)]);
     const again = open();
-    const [change] = buildAdviceReport(again.advice, { from: null, to: null }, T0).idChanges;
+    const [change] = (await buildAdviceReport(again.advice, { from: null, to: null }, T0)).idChanges;
     expect(change?.linked).toBeNull();
     expect(change?.text).toBe('new _pinterest_ct_ua at 2026-01-05 14:07 UTC; not linked back to the old id by anything pinaudit saw');
   });
