@@ -49,6 +49,7 @@ export function buildFleetDashboard(deps: FleetDashboardDeps): FastifyInstance {
 
   /** The read side for `?instance=` (a name or id; empty for all), refused when no instance has it. */
   const queries = async (query: QueryBag): Promise<ReadQueries> => {
+    if (one(query, 'crawl') !== undefined) throw new PinauditError('NOT_IN_FLEET', FLEET_LIMITS.crawls);
     const instance = one(query, 'instance') ?? null;
     if (instance !== null) {
       const all = await deps.fleet.instances();

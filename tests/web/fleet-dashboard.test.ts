@@ -140,7 +140,7 @@ describe('read-only', () => {
       expect(res.headers.allow).toBe('GET, HEAD');
       expect(res.json<{ error: { code: string; message: string } }>().error).toMatchObject({ code: 'READ_ONLY', message: expect.stringMatching(/each instance/) });
     }
-    for (const url of ['/api/live', '/api/setup', '/api/crawls', '/api/settings']) {
+    for (const url of ['/api/live', '/api/setup', '/api/crawls', '/api/settings', '/api/requests?crawl=1', '/export.csv?crawl=1']) {
       const res = await f.fleet.inject({ url, headers: { host: '127.0.0.1:8081' } });
       expect(res.statusCode, url).toBe(409);
       expect(res.json<{ error: { code: string } }>().error.code).toBe('NOT_IN_FLEET');
