@@ -253,12 +253,14 @@ describe.skipIf(skip)('dashboard with the real proxy', () => {
     }
   }
 
-  test('the setup check passes in a browser that uses the proxy and trusts the CA', async () => {
+  test('the setup check passes in a browser that uses the proxy and trusts the CA; nothing counted as refused', async () => {
     await withBrowser(true, async (b) => {
       const page = await b.context.newPage();
       await page.goto(`${origin}/#/setup`);
       await page.waitForSelector('#check-result.ok', { timeout: 8000 });
+      expect(await page.textContent('#ca-refusals')).toBe('');
     });
+    expect(proxy.app.proxy.caRejections.summary().total).toBe(0);
   });
 
   test('the setup check says the browser uses the proxy but does not trust the CA, with that fix', async () => {
@@ -293,5 +295,7 @@ describe.skipIf(skip)('dashboard with the real proxy', () => {
       // Chromium's default referrer policy sends only the origin to another site.
       expect(await live.textContent('#live-rows')).toContain('http://shop.test/');
     });
+    // A trusting browser's handshakes with Pinterest were never taken for refusals.
+    expect(proxy.app.proxy.caRejections.summary().hosts.map((h) => h.host)).not.toContain('ct.pinterest.com');
   });
 });
