@@ -10,7 +10,8 @@
  *   destroy the socket before that message leaves.
  *
  * Host names come from CONNECT lines, so a client chooses them: the per-host table is capped and
- * hosts beyond the cap are only counted in the total (never logged one by one).
+ * hosts beyond the cap are only counted in the total (never logged one by one). Hosts named in
+ * `pinned` (the setup-check host) are tracked whatever the cap, so a flood cannot hide them.
  */
 
 /** Alerts a client sends when it does not accept the certificate (RFC 8446 §6.2). */
@@ -48,14 +49,16 @@ export class CaRejections {
   readonly #hosts = new Map<string, CaRejectionHost>();
   readonly #maxHosts: number;
   readonly #onFirst: (host: string) => void;
+  readonly #pinned: ReadonlySet<string>;
   #total = 0;
   #lastAt: number | null = null;
   #untracked = 0;
   readonly #now: () => number;
 
   /** `onFirst(host)` runs once per tracked host, at its first refusal (for the log). */
-  constructor(options: { maxHosts?: number; onFirst?: (host: string) => void; now?: () => number } = {}) {
+  constructor(options: { maxHosts?: number; pinned?: readonly string[]; onFirst?: (host: string) => void; now?: () => number } = {}) {
     this.#maxHosts = options.maxHosts ?? MAX_TRACKED_HOSTS;
+    this.#pinned = new Set(options.pinned ?? []);
     this.#onFirst = options.onFirst ?? (() => {});
     this.#now = options.now ?? Date.now;
   }
@@ -70,12 +73,17 @@ export class CaRejections {
       known.lastAt = at;
       return;
     }
-    if (this.#hosts.size >= this.#maxHosts) {
+    if (this.#hosts.size >= this.#maxHosts && !this.#pinned.has(host)) {
       this.#untracked++;
       return;
     }
     this.#hosts.set(host, { host, count: 1, lastAt: at });
     this.#onFirst(host);
+  }
+
+  /** Refusals counted for one host (0 when untracked). */
+  countOf(host: string): number {
+    return this.#hosts.get(host)?.count ?? 0;
   }
 
   summary(limit = 20): CaRejectionSummary {

@@ -138,7 +138,7 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
     ...(opts.onInternalError ? { onInternalError: opts.onInternalError } : {}),
   };
   const clientIdleMs = opts.clientIdleMs ?? 120_000;
-  const caRejections = new CaRejections({ onFirst: (host) => opts.onCaRejected?.(host) });
+  const caRejections = new CaRejections({ pinned: [CHECK_HOST], onFirst: (host) => opts.onCaRejected?.(host) });
   const interceptTarget = (t: MitmTarget): InterceptTarget => ({ tls: t.tls, connectHost: t.host, upstream: { host: t.host, port: t.port }, client: t.client, proxyUser: t.proxyUser ?? null });
   const mitm = createMitm({
     contexts: new ContextCache(opts.leaf),

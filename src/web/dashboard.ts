@@ -34,7 +34,7 @@ export interface DashboardDeps {
   proxy: { host: string; port: number };
   ca: { certPem: string; fingerprint: string; certPath: string; notAfter: Date };
   /** Clients that refused pinaudit's certificate (the proxy's count); none when absent. */
-  caRejections?: { summary(): CaRejectionSummary };
+  caRejections?: { summary(): CaRejectionSummary; countOf(host: string): number };
   /**
    * Host names accepted besides the loopback names, for an explicit LAN bind (the address the
    * dashboard was bound to). Empty by default: only `localhost`, `127.x.x.x` and `[::1]`.
@@ -66,7 +66,11 @@ export function buildDashboard(deps: DashboardDeps): FastifyInstance {
       notAfter: deps.ca.notAfter.toISOString(),
       instructions: trustInstructions(deps.ca),
     },
-    caRejections: deps.caRejections?.summary() ?? { total: 0, lastAt: null, hosts: [], moreHosts: 0, untracked: 0 },
+    // `checkHost`: refusals of the setup check's own host, which only the check fetches.
+    caRejections: {
+      ...(deps.caRejections?.summary() ?? { total: 0, lastAt: null, hosts: [], moreHosts: 0, untracked: 0 }),
+      checkHost: deps.caRejections?.countOf(CHECK_HOST) ?? 0,
+    },
   }));
 
   registerReadRoutes(app, { queries: () => deps.queries, settings: deps.settings, now });

@@ -33,6 +33,16 @@ describe('CaRejections', () => {
       untracked: 3,
     });
     expect(r.summary(1).moreHosts).toBe(1);
+    expect([r.countOf('a.pinterest.com'), r.countOf('c.pinterest.com')]).toEqual([2, 0]);
+  });
+
+  test('a pinned host is tracked beyond the cap (a flood of names cannot hide the setup check)', () => {
+    const r = new CaRejections({ maxHosts: 1, pinned: ['check.pinaudit.invalid'] });
+    r.record('a.pinterest.com');
+    r.record('b.pinterest.com');
+    r.record('check.pinaudit.invalid');
+    expect(r.countOf('check.pinaudit.invalid')).toBe(1);
+    expect(r.summary().untracked).toBe(1);
   });
 
   test('certificate alerts are told from other handshake errors', () => {
@@ -115,7 +125,14 @@ describe('through the real proxy, the CA not trusted', () => {
   test('/api/setup shows the count per host', async () => {
     const res = await fetch(`${proxy.app.dashboardUrl}/api/setup`);
     const body = (await res.json()) as { caRejections: CaRejectionSummary };
-    expect(body.caRejections).toMatchObject({ total: 3, hosts: [{ host: 'ct.pinterest.com', count: 3 }], moreHosts: 0, untracked: 0 });
+    expect(body.caRejections).toMatchObject({ total: 3, hosts: [{ host: 'ct.pinterest.com', count: 3 }], moreHosts: 0, untracked: 0, checkHost: 0 });
     expect(body.caRejections.lastAt).toBeGreaterThan(Date.now() - 60_000);
+  });
+
+  test('a refusal of the setup-check host is counted apart: the Setup check compares only that', async () => {
+    await run('curl', ['-sS', '-x', proxy.url, 'https://check.pinaudit.invalid/']).catch(() => null);
+    await totalReaches(4);
+    const body = (await (await fetch(`${proxy.app.dashboardUrl}/api/setup`)).json()) as { caRejections: { checkHost: number } };
+    expect(body.caRejections.checkHost).toBe(1);
   });
 });

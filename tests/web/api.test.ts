@@ -152,7 +152,7 @@ describe('identifiers, requests, blocking, visited, settings, setup, session', (
     expect(setup.checkUrl).toBe('https://check.pinaudit.invalid/');
     expect(setup.pinterestDomains).toContain('pinimg.com');
     // Without a proxy attached, nobody has refused the certificate.
-    expect(setup.caRejections).toEqual({ total: 0, lastAt: null, hosts: [], moreHosts: 0, untracked: 0 });
+    expect(setup.caRejections).toEqual({ total: 0, lastAt: null, hosts: [], moreHosts: 0, untracked: 0, checkHost: 0 });
     const session = await json('/api/session');
     expect(session.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(session.tokenHeader).toBe('x-pinaudit-token');

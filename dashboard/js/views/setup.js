@@ -38,8 +38,9 @@ async function reachesPinaudit(url) {
 
 /**
  * Fetches the check host and tells the two failures apart: a browser that uses the proxy but does
- * not trust the CA refuses pinaudit's certificate for the check host, which the proxy counts; a
- * browser that does not use the proxy never reaches it. Resolves with the verdict ('ok',
+ * not trust the CA refuses pinaudit's certificate for the check host, which the proxy counts (only
+ * this check fetches that host, so other clients' refusals do not count); a browser that does not
+ * use the proxy never reaches it. Resolves with the verdict ('ok',
  * 'untrusted' or 'no-proxy') and the proxy's latest count of refusals.
  */
 export async function checkBrowser(url = CHECK_URL) {
@@ -49,7 +50,7 @@ export async function checkBrowser(url = CHECK_URL) {
   // The proxy counts the refusal when it reads the browser's alert, which may land just after the fetch failed.
   for (let attempt = 0; before !== null && attempt < 5; attempt++) {
     after = (await refusals()) ?? after;
-    if (after.total > before.total) return { verdict: 'untrusted', refused: after };
+    if (after.checkHost > before.checkHost) return { verdict: 'untrusted', refused: after };
     await new Promise((r) => setTimeout(r, 200));
   }
   return { verdict: 'no-proxy', refused: after };
