@@ -6,7 +6,8 @@
  * than boolean arithmetic, `1 = 1` rather than `1`, an alias on every subquery, every grouped column
  * named, `string_agg`, window functions. The only differences are the {@link Dialect} hooks below:
  * the fleet holds the rows of many instances, so its table references can be narrowed to one
- * instance, its joins match the instance too, and its per-row keys lead with the instance.
+ * instance, its joins match the instance too, and its per-row keys lead with the instance; and a
+ * search ignores case with each engine's own operator.
  */
 
 /** A row as an engine returns it, before a plan gives it a type. */
@@ -47,6 +48,8 @@ export interface Dialect {
   instanceOf(alias: string): string;
   /** A trailing ORDER BY term making the order total across instances (nothing on one machine). */
   tiebreak(alias: string, dir?: 'ASC' | 'DESC'): string;
+  /** LIKE that ignores case (SQLite's LIKE already does for ASCII; PostgreSQL's needs ILIKE). */
+  readonly like: 'LIKE' | 'ILIKE';
 }
 
 /** One machine's SQLite: plain table names, no instance anywhere. */
@@ -58,6 +61,7 @@ export const SQLITE: Dialect = {
   instanceColumn: () => '',
   instanceOf: () => "''",
   tiebreak: () => '',
+  like: 'LIKE',
 };
 
 /**
@@ -74,6 +78,7 @@ export const POSTGRES: Dialect = {
   instanceColumn: (alias) => `${alias}.instance_id AS instanceId, `,
   instanceOf: (alias) => `${alias}.instance_id`,
   tiebreak: (alias, dir = 'ASC') => `, ${alias}.instance_id ${dir}`,
+  like: 'ILIKE',
 };
 
 /** Runs statements at once (SQLite). */

@@ -68,7 +68,7 @@ export function* siteList(
   range?: RangeFilter,
   options: { search?: string; sort?: SiteSort; limit?: number } = {},
 ): Plan<SiteSummary[]> {
-  const search = options.search ? "AND lower(site) LIKE @search ESCAPE '\\'" : '';
+  const search = options.search ? `AND site ${q.d.like} @search ESCAPE '\\'` : '';
   return yield* rows<SiteSummary>(
     `WITH ${q.SITES_CTE}
      SELECT site, sum(third_party) AS requests, sum(attempted) AS attemptedLeaks, sum(reached) AS reachedLeaks,

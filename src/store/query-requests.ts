@@ -211,11 +211,10 @@ function compile(d: Dialect, filter: RequestFilter): { where: string; params: Re
     params.decision = filter.decision;
   }
   if (filter.search) {
-    const like = "LIKE @search ESCAPE '\\'";
+    const like = `${d.like} @search ESCAPE '\\'`;
     const fields = ['r.host', 'r.path', 'r.page_site', 'r.tag_id', 'r.tag_event'];
-    // Matching page URLs are found once in `pages` (far fewer rows than requests), not per request;
-    // lower() on both sides, as SQLite's LIKE ignores ASCII case and PostgreSQL's does not.
-    parts.push(`(${fields.map((f) => `lower(${f}) ${like}`).join(' OR ')} OR (${d.key('r')}r.page_id) IN (SELECT ${d.key()}id FROM ${d.from('pages')} WHERE lower(url) ${like}))`);
+    // Matching page URLs are found once in `pages` (far fewer rows than requests), not per request.
+    parts.push(`(${fields.map((f) => `${f} ${like}`).join(' OR ')} OR (${d.key('r')}r.page_id) IN (SELECT ${d.key()}id FROM ${d.from('pages')} WHERE url ${like}))`);
     params.search = likePattern(filter.search);
   }
   return { where: parts.join(' AND '), params };

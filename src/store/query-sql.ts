@@ -152,7 +152,7 @@ export function sqliteExecutor(db: Database): SyncExecutor {
   };
 }
 
-/** A LIKE pattern matching `text` anywhere in a lower-cased column, with `%`, `_` and `\\` escaped. */
+/** A LIKE pattern matching `text` anywhere (case ignored, Dialect.like), with `%`, `_` and `\\` escaped. */
 export function likePattern(text: string): string {
-  return `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
