@@ -14,7 +14,7 @@ import type { Config } from '../config.js';
 import { messageOf } from '../errors.js';
 import type { Logger } from '../log.js';
 import { CHECK_HOST, hostOf, siteOf } from '../pinterest/domains.js';
-import { openCrawlStore, recordStage } from '../store/index.js';
+import { openCrawlStore, recordStage, type CrawlStore } from '../store/index.js';
 import { compareSite } from './breakage.js';
 import { firstLine, launchCrawlBrowser, pemCertificates, type CrawlBrowser } from './browser.js';
 import { CrawlPages } from './ground-truth.js';
@@ -27,6 +27,11 @@ export interface CrawlRequest {
   /** The shared options: --ca-dir, --data-dir, --upstream-ca, --host-resolver-rules, timeouts. */
   config: Config;
   sites: readonly SiteEntry[];
+  /**
+   * Sites from a shared queue instead of `sites`: its name (the local crawl that holds this
+   * instance's part of it) and the queue to claim from, given the local crawl store and crawl id.
+   */
+  shared?: { name: string; open(crawls: CrawlStore, crawlId: number): SiteQueue };
   options: CrawlOptions;
   label: string | null;
   concurrency: number;
@@ -62,7 +67,7 @@ export async function runCrawl(req: CrawlRequest): Promise<CrawlRun> {
     closers.push(() => store.close());
     const crawls = openCrawlStore(databasePath(config));
     closers.push(() => crawls.close());
-    const crawl = crawls.begin(req.sites, options, req.label);
+    const crawl = req.shared ? crawls.beginShared(req.shared.name, options) : crawls.begin(req.sites, options, req.label);
     const shots = screenshotDir(config.dataDir, crawl.id);
     mkdirSync(shots, { recursive: true });
 
@@ -83,7 +88,7 @@ export async function runCrawl(req: CrawlRequest): Promise<CrawlRun> {
     const browsers = new BrowserHolder(() => launchCrawlBrowser({ executablePath: req.browserPath, proxyPort: proxy.port, trusted }));
     closers.push(() => browsers.close());
 
-    const queue = crawls.queue(crawl.id);
+    const queue = req.shared ? req.shared.open(crawls, crawl.id) : crawls.queue(crawl.id);
     let stopping = req.signal?.aborted ?? false;
     const onAbort = (): void => {
       stopping = true;
@@ -114,7 +119,8 @@ export async function runCrawl(req: CrawlRequest): Promise<CrawlRun> {
     await Promise.all(Array.from({ length: Math.max(1, req.concurrency) }, worker));
     const progress = await queue.progress();
     if (progress.pending === 0) crawls.finish(crawl.id);
-    return { crawlId: crawl.id, resumed: crawl.resumed, progress, stopped: progress.pending > 0 };
+    // A shared queue's sites still pending belong to other workers; only an abort stops this one early.
+    return { crawlId: crawl.id, resumed: crawl.resumed, progress, stopped: req.shared ? stopping : progress.pending > 0 };
   } finally {
     for (const close of closers.reverse()) {
       try {

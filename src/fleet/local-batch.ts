@@ -5,6 +5,7 @@
  * table (migration 009) that says how far each stream went, per fleet database.
  */
 import { dayKey, type Database } from '../store/index.js';
+import { readCrawlBatch, type CrawlBatch } from './crawl-batch.js';
 import { REFERENCED, REQUEST_CHILDREN, ROLLUPS, TUNNELS, type RollupTable, type Stream } from './tables.js';
 
 export type Row = Record<string, unknown>;
@@ -16,7 +17,7 @@ export interface Mark {
   base: number;
 }
 
-export type MarkName = Stream | 'tunnel_days' | 'rollups';
+export type MarkName = Stream | 'tunnel_days' | 'rollups' | 'crawl_sites' | 'crawls';
 export type Marks = Record<MarkName, Mark>;
 
 const EMPTY: Mark = { upto: 0, ref: '', base: 0 };
@@ -32,7 +33,7 @@ const TUNNEL_OVERLAP_MS = 3_600_000;
 
 export function readMarks(db: Database, target: string): Marks {
   const rows = db.prepare('SELECT stream, upto, ref, base FROM ship_marks WHERE target = ?').all(target) as Array<Mark & { stream: MarkName }>;
-  const marks: Marks = { requests: EMPTY, account_switches: EMPTY, tunnel_days: EMPTY, rollups: EMPTY };
+  const marks: Marks = { requests: EMPTY, account_switches: EMPTY, tunnel_days: EMPTY, rollups: EMPTY, crawl_sites: EMPTY, crawls: EMPTY };
   for (const r of rows) marks[r.stream] = { upto: r.upto, ref: r.ref, base: r.base };
   return marks;
 }
@@ -55,6 +56,8 @@ export interface LocalBatch {
   switches: Row[];
   rollups: Map<string, Row[]>;
   tunnels: Row[];
+  /** Ended crawl sites, their request links, and the crawls when they changed. */
+  crawl: Omit<CrawlBatch, 'next' | 'more'>;
   /** The markers to store once the server committed this batch. */
   next: Partial<Marks>;
   /** Whether rows are left past this batch. */
@@ -98,6 +101,8 @@ export function readBatch(db: Database, columns: Columns, marks: Marks, limit: n
     if (backfill) next.rollups = { upto: 1, ref: '', base: 0 };
     const tunnels = recentTunnels(db, cols(TUNNELS.table), backfill ? EMPTY : marks.tunnel_days, now);
     if (tunnels.mark !== marks.tunnel_days) next.tunnel_days = tunnels.mark;
+    const { next: crawlNext, more: crawlMore, ...crawl } = readCrawlBatch(db, columns, marks, limit);
+    Object.assign(next, crawlNext);
 
     return {
       requests: offset(req.rows, 'id', reqMark.base),
@@ -105,8 +110,9 @@ export function readBatch(db: Database, columns: Columns, marks: Marks, limit: n
       switches: offset(sw.rows, 'id', sw.mark.base),
       rollups,
       tunnels: tunnels.rows,
+      crawl,
       next,
-      more: req.more || sw.more,
+      more: req.more || sw.more || crawlMore,
     };
   })();
 }

@@ -31,6 +31,8 @@ export interface Lease {
   readonly site: QueuedSite;
   /** Whether another worker took the site (the lease could not be renewed in time). */
   readonly lost: boolean;
+  /** Renews the lease now; false when it was lost. Called before a result is kept. */
+  confirm(): Promise<boolean>;
   /** Ends the site as crawled; false when the lease was lost (the result belongs to another attempt). */
   finish(): Promise<boolean>;
   /** Ends the site as failed, with why. */
@@ -123,14 +125,14 @@ export class FleetQueue {
     const key = [site.id, site.attempt, this.options.worker.id];
     let lost = false;
     let renewing = true;
+    const extend = async (): Promise<boolean> => {
+      const rows = await this.db.query(`UPDATE crawl_queue SET lease_until = ${NOW_MS} + $4 ${fence}`, [...key, this.leaseMs]);
+      if (rows.length === 0 && renewing) lost = true;
+      return !lost;
+    };
     const renew = setInterval(() => {
-      void this.db
-        .query(`UPDATE crawl_queue SET lease_until = ${NOW_MS} + $4 ${fence}`, [...key, this.leaseMs])
-        .then((rows) => {
-          if (rows.length === 0 && renewing) lost = true;
-        })
-        // The server is away: the lease may run out; the fencing below then tells.
-        .catch(() => undefined);
+      // The server is away: the lease may run out; the fencing below then tells.
+      void extend().catch(() => undefined);
     }, Math.max(50, Math.floor(this.leaseMs / 3)));
     renew.unref();
     const end = async (sql: string, params: unknown[]): Promise<boolean> => {
@@ -145,6 +147,7 @@ export class FleetQueue {
       get lost() {
         return lost;
       },
+      confirm: extend,
       finish: () => end("state = 'done', error = NULL", key),
       fail: (error) => end("state = 'failed', error = $4", [...key, error.slice(0, 2000)]),
       release: () => {

@@ -14,6 +14,7 @@ import { migrateFleet } from './migrate.js';
 import { instanceId } from './instance.js';
 import { readBatch, readMarks, writeMarks, type Columns, type LocalBatch } from './local-batch.js';
 import { connectFleet, type FleetDb, type FleetTarget } from './pg.js';
+import { CRAWL_TABLES } from './crawl-batch.js';
 import { insertStatements, REFERENCED, REQUEST_CHILDREN, ROLLUPS, SHIPPED_TABLES, TUNNELS } from './tables.js';
 
 export interface ShipperOptions {
@@ -34,7 +35,7 @@ export interface ShipperOptions {
 export interface ShipperStatus {
   instanceId: string;
   /** Rows the server has committed since this shipper started. */
-  shipped: { requests: number; switches: number; rollups: number; tunnels: number };
+  shipped: { requests: number; switches: number; rollups: number; tunnels: number; crawlSites: number };
   /** Local requests not yet shipped. */
   waiting: number;
   /** The last failure to reach or write the server, until a shipment succeeds. */
@@ -60,7 +61,7 @@ export function startShipper(options: ShipperOptions): Shipper {
   const interval = options.intervalMs ?? 1000;
   const maxBackoff = options.maxBackoffMs ?? 15_000;
   const log = options.log.child({ module: 'shipper', fleet: options.target.label });
-  const shipped = { requests: 0, switches: 0, rollups: 0, tunnels: 0 };
+  const shipped = { requests: 0, switches: 0, rollups: 0, tunnels: 0, crawlSites: 0 };
   let remote: { db: FleetDb; columns: Columns } | null = null;
   let lastError: string | null = null;
   let lastShippedAt: number | null = null;
@@ -92,7 +93,8 @@ export function startShipper(options: ShipperOptions): Shipper {
     for (;;) {
       const { db, columns } = await connect();
       const batch = readBatch(local, columns, readMarks(local, options.target.label), batchRows);
-      const empty = batch.requests.length + batch.switches.length + batch.tunnels.length + [...batch.rollups.values()].flat().length === 0;
+      const crawlRows = batch.crawl.crawls.length + batch.crawl.sites.length;
+      const empty = batch.requests.length + batch.switches.length + batch.tunnels.length + crawlRows + [...batch.rollups.values()].flat().length === 0;
       if (!empty) await send(db, columns, batch, id, options.name);
       if (Object.keys(batch.next).length > 0) writeMarks(local, options.target.label, batch.next);
       if (!empty) {
@@ -100,6 +102,7 @@ export function startShipper(options: ShipperOptions): Shipper {
         shipped.switches += batch.switches.length;
         shipped.rollups += [...batch.rollups.values()].reduce((n, rows) => n + rows.length, 0);
         shipped.tunnels += batch.tunnels.length;
+        shipped.crawlSites += batch.crawl.sites.length;
         lastShippedAt = Date.now();
       }
       sent += batch.requests.length;
@@ -173,6 +176,8 @@ async function send(db: FleetDb, columns: Columns, batch: LocalBatch, id: string
     await run('account_switches', batch.switches, { kind: 'keep' });
     for (const t of ROLLUPS) await run(t.table, batch.rollups.get(t.table) ?? [], { kind: 'overwrite', key: t.key });
     await run(TUNNELS.table, batch.tunnels, { kind: 'overwrite', key: TUNNELS.key });
+    const crawlRows = { crawls: batch.crawl.crawls, crawl_sites: batch.crawl.sites, crawl_requests: batch.crawl.requests };
+    for (const t of CRAWL_TABLES) await run(t.table, crawlRows[t.table], t.kind === 'keep' ? { kind: 'keep' } : { kind: 'overwrite', key: t.key });
   });
 }
 

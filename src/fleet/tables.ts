@@ -6,6 +6,7 @@
  *   twice (crash between the server's commit and the local marker) is stored once.
  * - children and referenced rows of a batch of requests: identifier links and line items (append
  *   only), pages and identifiers (their `last_seen` moves, so they are upserted).
+ * - crawls (crawl-batch.ts): sites once they ended, with their request links; crawls when changed.
  * - roll-ups: counters the local writer keeps per day (and site, hour…). They outlive the raw rows
  *   locally, so they are shipped as they are, not rebuilt: each changed row overwrites the
  *   instance's copy, and the fleet's number is the sum of its instances' current numbers.
@@ -16,6 +17,7 @@
  */
 
 import { ROLLUPS as STORE_ROLLUPS } from '../store/index.js';
+import { CRAWL_TABLES } from './crawl-batch.js';
 
 /** A roll-up table and the columns that select the rows a batch of requests touched. */
 export interface RollupTable {
@@ -64,6 +66,7 @@ export const SHIPPED_TABLES: readonly string[] = [
   ...REFERENCED.map((r) => r.table),
   ...ROLLUPS.map((r) => r.table),
   TUNNELS.table,
+  ...CRAWL_TABLES.map((c) => c.table),
 ];
 
 /** PostgreSQL caps a statement at 65535 parameters. */

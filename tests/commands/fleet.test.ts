@@ -34,9 +34,9 @@ describe('pinaudit fleet', () => {
     const url = pg.createDatabase('cli_migrate');
     const first = await runIn(fleetCommand, ['migrate', url]);
     expect(first).toMatchObject({ code: 0, stderr: '' });
-    expect(first.stdout).toMatch(/applied 001-fleet\.sql, 002-crawl-queue\.sql/);
+    expect(first.stdout).toMatch(/applied 001-fleet\.sql, 002-crawl-queue\.sql, 003-crawls\.sql/);
     const again = await runIn(fleetCommand, ['migrate', url]);
-    expect(again.stdout).toMatch(/is up to date \(2 migrations\)/);
+    expect(again.stdout).toMatch(/is up to date \(3 migrations\)/);
     for (const out of [first, again]) expect(out.stdout + out.stderr).not.toContain(pg.password);
     // The URL may leave the password to PGPASSWORD, and come from PINAUDIT_SHIP_TO.
     const viaEnv = await runIn(fleetCommand, ['status'], { env: { PINAUDIT_SHIP_TO: url.replace(`:${encodeURIComponent(pg.password)}@`, '@'), PGPASSWORD: pg.password } });
