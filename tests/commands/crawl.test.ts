@@ -84,3 +84,33 @@ describe('crawl option parsing', () => {
     expect(findBrowser(null, ['/nowhere/a', process.execPath])).toBe(process.execPath);
   });
 });
+
+describe('pinaudit crawl with a shared queue: bad input', () => {
+  test.each([
+    [['--worker'], '--worker needs --queue postgres://'],
+    [['shop-a.test', '--worker', '--queue', 'postgres://db.test/pinaudit'], '--worker takes no sites'],
+    [['--worker', '--queue', 'postgres://db.test/pinaudit', '--pages', '2'], '--pages: a worker crawls with the options its queue was enqueued with'],
+    [['shop-a.test', '--follow'], '--follow only go with --worker'],
+    [['shop-a.test', '--queue', 'postgres://db.test/pinaudit', '--concurrency', '2'], '--concurrency: enqueueing crawls nothing'],
+    [['--worker', '--queue', 'postgres://db.test/pinaudit', '--lease', 'forever'], '--lease must be from 1s to 10m'],
+    [['--worker', '--queue', 'http://db.test/'], '--queue: expected a postgres:// URL, got http://…'],
+    [['shop-a.test', '--queue', 'not a url'], '--queue: not a URL; expected postgres://'],
+  ])('%j is refused in one line naming the flag, exit 2', async (flags, message) => {
+    const r = await crawlIn([...flags, ...data()]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(message);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(existsSync(join(dir, 'data'))).toBe(false);
+  });
+
+  test.each([
+    ['enqueue', ['shop-a.test']],
+    ['worker', ['--worker']],
+  ])('an unreachable queue database (%s): one line naming it without the password, exit 1', async (_what, args) => {
+    const r = await runCli(['crawl', ...args, '--queue', 'postgres://crawler:s3cret-pw@127.0.0.1:1/fleet', ...data()]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^pinaudit crawl: postgres:\/\/crawler@127\.0\.0\.1:1\/fleet: .*ECONNREFUSED/);
+    expect(r.stdout + r.stderr).not.toContain('s3cret-pw');
+  });
+});
