@@ -46,6 +46,18 @@ describe('compose.yaml', () => {
     expect(readFileSync(new URL('../Dockerfile', import.meta.url), 'utf8')).toMatch(/ENTRYPOINT \["node", "bin\/pinaudit.js"\]/);
   });
 
+  test('two crawl workers take sites from the shared queue in that database', () => {
+    const workers = ours.filter(([, s]) => s.command?.[0] === 'crawl' && s.command.includes('--worker'));
+    expect(workers).toHaveLength(2);
+    for (const [, s] of workers) {
+      const command = s.command ?? [];
+      expect(command[command.indexOf('--queue') + 1]).toBe('postgres://pinaudit@postgres:5432/pinaudit');
+      expect(s.environment?.PGPASSWORD).toBeDefined();
+      expect(s.depends_on?.migrate?.condition).toBe('service_completed_successfully');
+    }
+    expect(new Set(workers.map(([, s]) => s.command?.[s.command.indexOf('--instance-name') + 1])).size).toBe(2);
+  });
+
   test.each(ours.map(([name, s]) => [name, s] as const))('%s runs a pinaudit command with options it takes', (_name, service) => {
     const [command, ...args] = service.command ?? [];
     const flags = flagsOf(command ?? '');
