@@ -146,4 +146,23 @@ describe.skipIf(skip)('crawl workers sharing one queue in PostgreSQL', () => {
     const shipped = await shippedSites('killed');
     expect(shipped.map((s) => [s.site, s.name, s.state])).toEqual(list.slice().sort().map((s) => [s, 'rescuer', 'done']));
   }, 300_000);
+
+  test('a plain crawl with --ship-to ships its sites too (no queue); a wrong password: one line, exit 1, not echoed', async () => {
+    const r = await runCli(['crawl', 'blog-b.test', '--ship-to', url, '--instance-name', 'solo', '--pages', '0', '--modes', 'off', '--concurrency', '1',
+      ...standIns(), '--ca-dir', join(dir, 'ca-solo'), '--data-dir', join(dir, 'data-solo')]);
+    expect(r.code, r.stderr).toBe(0);
+    const rows = await (await fleet()).query(
+      `SELECT s.site, s.state, c.queue FROM crawl_sites s JOIN crawls c ON c.instance_id = s.instance_id AND c.id = s.crawl_id
+       JOIN instance i ON i.id = s.instance_id WHERE i.name = 'solo'`,
+    );
+    expect(rows).toEqual([{ site: 'blog-b.test', state: 'done', queue: null }]);
+
+    const wrong = new URL(url);
+    wrong.password = 'Wr0ng-pw-314';
+    const bad = await runCli(['crawl', '--worker', '--queue', wrong.href, '--data-dir', join(dir, 'data-wrong')]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+    expect(bad.stderr).toMatch(/^pinaudit crawl: postgres:\/\/pinaudit@127\.0\.0\.1:\d+\/crawlq: password authentication failed/);
+    expect(bad.stdout + bad.stderr).not.toContain('Wr0ng-pw-314');
+  }, 180_000);
 });
