@@ -114,7 +114,9 @@ export async function runWorker(req: WorkerRequest, io: Io): Promise<number> {
       io.stdout(`queue "${name}": this worker crawled ${n.crawled} site(s), ${n.failed} failed; the queue has ${p.done} done, ${p.failed} failed, ${p.pending + p.running} left\n`);
     }
     if (ended.size === 0) io.stdout(`no sites to crawl in ${req.queue.label}${req.only === null ? '' : ` queue "${req.only}"`}\n`);
-    return stop.signal.aborted ? 1 : 0;
+    // Stopping is how a --follow worker ends (docker compose stop): not a failure; its sites in
+    // progress go back to the queue after their lease.
+    return 0;
   } finally {
     stop.dispose();
     await shipper?.finish(io);

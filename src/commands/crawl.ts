@@ -73,7 +73,7 @@ keeps it waiting). README, "Running a fleet".`,
     'pinaudit crawl shops.txt --queue postgres://pinaudit@db.lab/pinaudit --label shops',
     'PGPASSWORD=… pinaudit crawl --worker --queue postgres://pinaudit@db.lab/pinaudit',
   ],
-  exitCodes: '0 crawled or enqueued (sites that failed are results), 1 no browser, database failure or stopped early, 2 usage or a bad site list.',
+  exitCodes: '0 crawled or enqueued (sites that failed are results), or a worker stopped by Ctrl+C or SIGTERM; 1 no browser, database failure or a local crawl stopped early; 2 usage or a bad site list.',
   async run({ values, positionals, config: picked, env, io }) {
     const mode = queueMode(values, positionals.length);
     // The crawl's proxy: loopback on a free port, nothing counted as the person's own visits.

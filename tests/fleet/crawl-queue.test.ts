@@ -165,4 +165,24 @@ describe.skipIf(skip)('crawl workers sharing one queue in PostgreSQL', () => {
     expect(bad.stderr).toMatch(/^pinaudit crawl: postgres:\/\/pinaudit@127\.0\.0\.1:\d+\/crawlq: password authentication failed/);
     expect(bad.stdout + bad.stderr).not.toContain('Wr0ng-pw-314');
   }, 180_000);
+
+  test('with --follow a worker waits on an empty queue, crawls what is enqueued later, and SIGTERM ends it with 0', async () => {
+    const follower = worker('follower', ['--label', 'later', '--follow']);
+    await new Promise((r) => setTimeout(r, 4000));
+    expect(follower.child.exitCode, follower.stderr()).toBeNull();
+    await enqueue(['site-1.test'], 'later');
+    const db = await fleet();
+    for (const until = Date.now() + 120_000; ; ) {
+      const rows = await db.query("SELECT state FROM crawl_queue WHERE queue = 'later'");
+      if (rows[0]?.state === 'done') break;
+      if (Date.now() > until || follower.child.exitCode !== null) throw new Error(`the follower did not crawl the site: ${follower.stderr()}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(follower.child.exitCode).toBeNull();
+    follower.child.kill('SIGTERM');
+    expect((await follower.exited).code, follower.stderr()).toBe(0);
+    expect(follower.stderr()).toContain('queue "later": site-1.test crawled');
+    expect(await shippedSites('later')).toEqual([{ name: 'follower', site: 'site-1.test', state: 'done', requests: expect.any(Number) }]);
+  }, 180_000);
 });
