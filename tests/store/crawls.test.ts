@@ -1,7 +1,8 @@
 /**
  * Crawl state in SQLite (migration 007): the same list and options resume the unfinished crawl,
  * sites a killed run left running are visited again, each site ends once (a late second end is
- * ignored, so nothing is counted twice), and its requests are written with its end.
+ * ignored, so nothing is counted twice), and its requests are written with its end. Migration 010:
+ * sites numbered in the order they end, and a shared queue's part kept as one local crawl.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -114,5 +115,52 @@ describe('crawl store', () => {
     } finally {
       reader.close();
     }
+  });
+});
+
+describe('a shared queue\'s part in the local store (migration 010)', () => {
+  const ended = (): Array<{ site: string; state: string; ended: number | null; attempts: number }> => {
+    const db = openRawConnection(path);
+    try {
+      return db.prepare('SELECT site, state, ended, attempts FROM crawl_sites ORDER BY id').all() as Array<{ site: string; state: string; ended: number | null; attempts: number }>;
+    } finally {
+      db.close();
+    }
+  };
+
+  test('sites are numbered in the order they end, across crawls; pending and running ones are not', async () => {
+    const a = store.begin(SITES, OPTIONS, null);
+    const q = store.queue(a.id);
+    const first = (await q.claim())!;
+    const second = (await q.claim())!;
+    await q.fail(second, { kind: 'dns', message: 'no such host', flows: [] });
+    await q.finish(first, done(['f1']));
+    const shared = store.beginShared('fleet-list', OPTIONS);
+    const id = store.claimShared(shared.id, { url: 'https://other.test/', site: 'other.test', attempt: 1 });
+    await store.queue(shared.id).finish({ id, url: 'https://other.test/', site: 'other.test', attempt: 1 }, done(['f2']));
+    expect(ended().map((s) => [s.site, s.state, s.ended])).toEqual([
+      ['shop-a.test', 'done', 2],
+      ['blog-b.test', 'failed', 1],
+      ['broken-c.test', 'pending', null],
+      ['other.test', 'done', 3],
+    ]);
+  });
+
+  test('one local crawl per queue: a restart drops the sites a killed worker left running; a lost lease drops the site', async () => {
+    const first = store.beginShared('shops', OPTIONS);
+    expect(first).toMatchObject({ label: 'shops', resumed: false });
+    const kept = store.claimShared(first.id, { url: 'https://a.test/', site: 'a.test', attempt: 1 });
+    await store.queue(first.id).finish({ id: kept, url: 'https://a.test/', site: 'a.test', attempt: 1 }, done([]));
+    store.claimShared(first.id, { url: 'https://b.test/', site: 'b.test', attempt: 1 }); // the worker dies here
+    const again = store.beginShared('shops', OPTIONS);
+    expect(again).toMatchObject({ id: first.id, resumed: true });
+    expect(ended().map((s) => s.site)).toEqual(['a.test']);
+    // The queue hands b.test to this worker again (attempt 2), then the lease is lost.
+    const b = store.claimShared(first.id, { url: 'https://b.test/', site: 'b.test', attempt: 2 });
+    expect(ended().at(-1)).toMatchObject({ site: 'b.test', state: 'running', attempts: 2 });
+    store.forget(b);
+    store.forget(kept); // only running sites are dropped
+    expect(ended().map((s) => [s.site, s.state])).toEqual([['a.test', 'done']]);
+    expect(store.beginShared('other', OPTIONS).id).not.toBe(first.id);
   });
 });
