@@ -10,7 +10,7 @@ import type { SiteEntry } from '../crawl/sites.js';
 import type { CrawlOptions } from '../crawl/types.js';
 import { preparePrivateDir } from '../data-dir.js';
 import { PinauditError } from '../errors.js';
-import { describeOptions, nextQueue, queueOptions, registerQueue, SharedSiteQueue } from '../fleet/crawl-queue.js';
+import { describeOptions, nextQueue, queueLine, queueOptions, registerQueue, SharedSiteQueue } from '../fleet/crawl-queue.js';
 import { instanceId, instanceName } from '../fleet/instance.js';
 import { migrateFleet } from '../fleet/migrate.js';
 import { connectFleet, type FleetDb, type FleetTarget } from '../fleet/pg.js';
@@ -42,7 +42,7 @@ export async function enqueue(target: FleetTarget, name: string, sites: readonly
     io.stdout(
       `enqueued ${added} site${added === 1 ? '' : 's'} in queue "${name}" at ${target.label}` +
         `${added < sites.length ? ` (${sites.length - added} already there)` : ''}\n` +
-        `queue "${name}": ${p.total} sites, ${p.pending} pending, ${p.running} running, ${p.done} done, ${p.failed} failed; crawled with ${describeOptions((await queueOptions(db, name))!)}\n` +
+        `${queueLine(name, p)}; crawled with ${describeOptions((await queueOptions(db, name))!)}\n` +
         `workers: pinaudit crawl --worker --queue ${target.label}\n`,
     );
     return 0;

@@ -8,6 +8,7 @@ import { PinauditError } from '../errors.js';
 import { migrateFleet } from '../fleet/migrate.js';
 import { connectFleet, fleetTarget, type FleetDb } from '../fleet/pg.js';
 import { countFleetPrunable, pruneFleet } from '../fleet/prune.js';
+import { queueLine, queueSummaries } from '../fleet/crawl-queue.js';
 import { dayKey, parseDay } from '../store/index.js';
 import type { Command } from './command.js';
 import { plural } from '../plural.js';
@@ -26,7 +27,8 @@ export const fleetCommand: Command<typeof options> = {
   usage: 'pinaudit fleet (migrate | status | prune --before YYYY-MM-DD --yes) [postgres://…]',
   about: `Many pinaudit instances (--ship-to) feed one PostgreSQL database.
   migrate  create or upgrade its schema (migrations/postgres/); instances shipping to it do this too
-  status   list the instances that shipped to it, with their row counts and last shipment
+  status   list the instances that shipped to it, with their row counts and last shipment, and
+           the shared crawl queues with their sites by state
   prune    remove raw rows (requests, identifier links, line items) recorded before a day, for
            every instance at once; daily counts, tunnel counts and switch history are kept
 The URL defaults to PINAUDIT_SHIP_TO. User, password, host, port and database missing from it come
@@ -90,5 +92,6 @@ async function status(db: FleetDb, label: string): Promise<string> {
      FROM instance i ORDER BY i.name, i.id`,
   );
   const lines = rows.map((r) => `  ${r.name}  ${r.id}  ${plural(Number(r.requests), 'request')} stored  last shipment ${new Date(Number(r.last_seen)).toISOString()}`);
-  return [`${label}: ${plural(rows.length, 'instance')}`, ...lines, ''].join('\n');
+  const queues = (await queueSummaries(db)).map((q) => `  ${queueLine(q.name, q.progress)}`);
+  return [`${label}: ${plural(rows.length, 'instance')}`, ...lines, ...(queues.length > 0 ? ['crawl queues:', ...queues] : []), ''].join('\n');
 }

@@ -10,7 +10,7 @@ import type { CrawlOptions, CrawlProgress, SiteDone, SiteFailure, SiteQueue, Sit
 import { PinauditError } from '../errors.js';
 import type { CrawlStore } from '../store/index.js';
 import type { FleetDb } from './pg.js';
-import type { FleetQueue, Lease } from './queue.js';
+import type { FleetQueue, Lease, QueueProgress } from './queue.js';
 
 /** The queue's name when the enqueuing command gave no --label. */
 export const DEFAULT_QUEUE = 'default';
@@ -55,6 +55,26 @@ export async function nextQueue(db: FleetDb, only: string | null): Promise<NextQ
   const row = rows[0];
   if (row === undefined) return { kind: 'empty' };
   return row.claimable ? { kind: 'crawl', name: row.queue } : { kind: 'wait' };
+}
+
+/** Every queue with its sites by state, oldest queue first. */
+export async function queueSummaries(db: FleetDb): Promise<Array<{ name: string; progress: QueueProgress }>> {
+  const rows = await db.query<{ queue: string; state: keyof QueueProgress; n: string }>(
+    'SELECT queue, state, count(*) AS n, min(id) AS first FROM crawl_queue GROUP BY queue, state ORDER BY min(min(id)) OVER (PARTITION BY queue), queue',
+  );
+  const out = new Map<string, QueueProgress>();
+  for (const r of rows) {
+    const p = out.get(r.queue) ?? { total: 0, pending: 0, running: 0, done: 0, failed: 0 };
+    p[r.state] = Number(r.n);
+    p.total += Number(r.n);
+    out.set(r.queue, p);
+  }
+  return [...out].map(([name, progress]) => ({ name, progress }));
+}
+
+/** `queue "shops": 500 sites, 10 pending, 2 running, 480 done, 8 failed` */
+export function queueLine(name: string, p: QueueProgress): string {
+  return `queue "${name}": ${p.total} sites, ${p.pending} pending, ${p.running} running, ${p.done} done, ${p.failed} failed`;
 }
 
 /** "--pages 3 --modes off,trackers --timeout 30s" */

@@ -83,6 +83,9 @@ describe.skipIf(skip)('crawl workers sharing one queue in PostgreSQL', () => {
       expect(w.stdout() + w.stderr()).not.toContain(pg.password);
     }
 
+    const status = await runCli(['fleet', 'status', url]);
+    expect(status.stdout).toMatch(/crawl queues:\n {2}queue "pair": 5 sites, 0 pending, 0 running, 5 done, 0 failed\n/);
+    expect(status.stdout).toMatch(/ {2}pair-a {2}\S+ {2}\d+ requests stored/);
     const queue = await (await fleet()).query('SELECT site, state, attempt, worker_name FROM crawl_queue WHERE queue = $1 ORDER BY site', ['pair']);
     expect(queue.map((r) => [r.site, r.state, r.attempt])).toEqual(list.slice().sort().map((s) => [s, 'done', 1]));
     const shipped = await shippedSites('pair');
