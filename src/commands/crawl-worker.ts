@@ -17,6 +17,7 @@ import { connectFleet, type FleetDb, type FleetTarget } from '../fleet/pg.js';
 import { FleetQueue } from '../fleet/queue.js';
 import { createLogger, routeConsole } from '../log.js';
 import { openDatabase } from '../store/index.js';
+import { plural } from '../plural.js';
 import type { Io } from './command.js';
 import { startCrawlShipper, stopOnSignals } from './crawl.js';
 
@@ -40,7 +41,7 @@ export async function enqueue(target: FleetTarget, name: string, sites: readonly
     const added = await queue.enqueue(sites.map((s) => ({ url: s.url, site: s.site })));
     const p = await queue.progress();
     io.stdout(
-      `enqueued ${added} site${added === 1 ? '' : 's'} in queue "${name}" at ${target.label}` +
+      `enqueued ${plural(added, 'site')} in queue "${name}" at ${target.label}` +
         `${added < sites.length ? ` (${sites.length - added} already there)` : ''}\n` +
         `${queueLine(name, p)}; crawled with ${describeOptions((await queueOptions(db, name))!)}\n` +
         `workers: pinaudit crawl --worker --queue ${target.label}\n`,
@@ -111,7 +112,7 @@ export async function runWorker(req: WorkerRequest, io: Io): Promise<number> {
     }
     for (const [name, n] of ended) {
       const p = await new FleetQueue(db, { queue: name, worker }).progress();
-      io.stdout(`queue "${name}": this worker crawled ${n.crawled} site(s), ${n.failed} failed; the queue has ${p.done} done, ${p.failed} failed, ${p.pending + p.running} left\n`);
+      io.stdout(`queue "${name}": this worker crawled ${plural(n.crawled, 'site')}, ${n.failed} failed; the queue has ${p.done} done, ${p.failed} failed, ${p.pending + p.running} left\n`);
     }
     if (ended.size === 0) io.stdout(`no sites to crawl in ${req.queue.label}${req.only === null ? '' : ` queue "${req.only}"`}\n`);
     // Stopping is how a --follow worker ends (docker compose stop): not a failure; its sites in

@@ -8,6 +8,7 @@
  */
 import type { CrawlOptions, CrawlProgress, SiteDone, SiteFailure, SiteQueue, SiteTask } from '../crawl/types.js';
 import { PinauditError } from '../errors.js';
+import { plural } from '../plural.js';
 import type { CrawlStore } from '../store/index.js';
 import type { FleetDb } from './pg.js';
 import type { FleetQueue, Lease, QueueProgress } from './queue.js';
@@ -74,7 +75,7 @@ export async function queueSummaries(db: FleetDb): Promise<Array<{ name: string;
 
 /** `queue "shops": 500 sites, 10 pending, 2 running, 480 done, 8 failed` */
 export function queueLine(name: string, p: QueueProgress): string {
-  return `queue "${name}": ${p.total} sites, ${p.pending} pending, ${p.running} running, ${p.done} done, ${p.failed} failed`;
+  return `queue "${name}": ${plural(p.total, 'site')}, ${p.pending} pending, ${p.running} running, ${p.done} done, ${p.failed} failed`;
 }
 
 /** "--pages 3 --modes off,trackers --timeout 30s" */

@@ -79,7 +79,7 @@ describe.skipIf(skip)('crawl workers sharing one queue in PostgreSQL', () => {
     expect([ea.code, eb.code], a.stderr() + b.stderr()).toEqual([0, 0]);
     for (const w of [a, b]) {
       expect(w.stderr()).toMatch(/^worker pair-[ab] takes sites from postgres:\/\/\S+ \(queue "pair"\); results ship to postgres:\/\//);
-      expect(w.stdout()).toMatch(/queue "pair": this worker crawled \d+ site\(s\), \d+ failed; the queue has 5 done, 0 failed, 0 left/);
+      expect(w.stdout()).toMatch(/queue "pair": this worker crawled \d+ sites?, \d+ failed; the queue has 5 done, 0 failed, 0 left/);
       expect(w.stdout() + w.stderr()).not.toContain(pg.password);
     }
 
