@@ -64,6 +64,8 @@ async function setUpFleet() {
   banner.textContent = `Read-only: the fleet's database ${fleet.label}, ${fleet.instances.length} instance${fleet.instances.length === 1 ? '' : 's'}. `
     + 'Settings, exceptions, purge and the live feed stay on each instance\'s own dashboard.';
   banner.hidden = false;
+  // One machine's footer says it runs on this computer only; this one reads a shared database.
+  document.querySelector('.footer').textContent = 'This dashboard reads the fleet\'s database and changes nothing in it. Nothing on this page is loaded from the internet.';
   for (const a of document.querySelectorAll('nav a')) {
     const name = a.getAttribute('href').replace('#/', '');
     if (NOT_IN_FLEET[name]) {

@@ -53,6 +53,7 @@ describe.skipIf(skip)('the fleet dashboard in Chromium', () => {
     const banner = await page.textContent('#fleet-banner');
     expect(banner).toMatch(/^Read-only: the fleet's database postgres:\/\/pinaudit@127\.0\.0\.1:\d+\/browser, 2 instances\./);
     expect(banner).not.toContain(pg.password);
+    expect(await page.textContent('footer')).toMatch(/^This dashboard reads the fleet's database and changes nothing in it\./);
     expect(await page.$$eval('#instance option', (o) => o.map((x) => (x as HTMLOptionElement).value))).toEqual(['', 'lab-a', 'lab-b']);
     await page.selectOption('#range', 'all');
     await page.waitForFunction(() => document.body.dataset.ready === 'overview' && !document.querySelector('#view[aria-busy]'));
