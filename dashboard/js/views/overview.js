@@ -118,15 +118,17 @@ export async function render(ctx) {
       }));
     }
     const pts = data.timeline.points;
+    // A line needs two buckets: a range with one (a first day) shows each series as a dot.
+    const lone = pts.length === 1 ? 4 : 0;
     const series = [pts.map((pt) => pt.attempted), pts.map((pt) => pt.reached), pts.map((pt) => pt.attempted - pt.reached)];
     charts.push(makeChart(timeChart.canvas, {
       type: 'line',
       data: {
         labels: pts.map((pt) => axisTime(pt.start, bucket)),
         datasets: [
-          { label: 'Attempted', data: series[0], borderColor: attempted, backgroundColor: `${attempted}33`, fill: true, borderWidth: 1, pointRadius: 0, order: 2 },
-          { label: 'Reached Pinterest', data: series[1], borderColor: reached, backgroundColor: reached, pointRadius: pts.length > 48 ? 0 : 2 },
-          { label: 'Prevented', data: series[2], borderColor: prevented, backgroundColor: prevented, borderDash: [4, 3], pointRadius: 0 },
+          { label: 'Attempted', data: series[0], borderColor: attempted, backgroundColor: `${attempted}33`, fill: true, borderWidth: 1, pointRadius: lone, order: 2 },
+          { label: 'Reached Pinterest', data: series[1], borderColor: reached, backgroundColor: reached, pointRadius: lone || (pts.length > 48 ? 0 : 2) },
+          { label: 'Prevented', data: series[2], borderColor: prevented, backgroundColor: prevented, borderDash: [4, 3], pointRadius: lone },
         ],
       },
       options: {
