@@ -27,6 +27,16 @@ function report(config: Pick<Config, 'dataDir'>, id: string): Promise<ReturnType
 }
 
 /** `pinaudit report --crawl ID [--json]`. */
+/**
+ * `--crawl` with `--source`: crawl reports read this machine's crawl tables. Crawl rows do reach the
+ * fleet's database, but the fleet has no crawl report yet, so the combination is a usage error.
+ */
+export function refuseCrawlOverFleet(source: string | undefined): void {
+  if (source !== undefined) {
+    throw new PinauditError('USAGE', '--crawl reads the crawls of this machine; it cannot be combined with --source');
+  }
+}
+
 export async function printCrawlReport(config: Pick<Config, 'dataDir'>, id: string, json: boolean, io: Io): Promise<number> {
   const r = await report(config, id);
   io.stdout(json ? `${JSON.stringify(r, null, 2)}\n` : renderCrawlReport(r, io.columns ?? null));

@@ -15,7 +15,7 @@ import { parseWhen as parseTime, type RequestFilter, type RequestRow } from '../
 import { CATEGORY_FILTERS, DECISION_FILTERS } from '../types.js';
 import type { Command, Io, Values } from './command.js';
 import { SOURCE_OPTIONS, withReadQueries } from './database.js';
-import { CRAWL_OPTION, exportCrawl } from './crawl-output.js';
+import { CRAWL_OPTION, exportCrawl, refuseCrawlOverFleet } from './crawl-output.js';
 
 const options = {
   format: { type: 'string', value: 'csv', help: 'output format (only csv; the default)' },
@@ -50,7 +50,7 @@ WHEN is a local date (2025-06-01) or an ISO 8601 time (2025-06-01T14:00:00Z).`,
   exitCodes: '0 written, 1 no database (or the fleet\'s cannot be read) or the output could not be written, 2 usage error.',
   async run({ values, config, env, io }) {
     if (values.crawl !== undefined) {
-      if (values.source !== undefined) throw new PinauditError('USAGE', 'crawls are not in the fleet\'s database: --crawl reads this machine\'s data only');
+      refuseCrawlOverFleet(values.source);
       if ((values.format ?? 'csv') !== 'csv') throw new PinauditError('USAGE', `--format must be csv, not ${JSON.stringify(values.format)}`);
       return await exportCrawl(config, values.crawl, values.out ?? null, io);
     }

@@ -13,7 +13,7 @@ import type { IdentifierKind } from '../types.js';
 import type { Command } from './command.js';
 import { parseWhen } from './export.js';
 import { SOURCE_OPTIONS, withReadQueries } from './database.js';
-import { CRAWL_OPTION, printCrawlReport } from './crawl-output.js';
+import { CRAWL_OPTION, printCrawlReport, refuseCrawlOverFleet } from './crawl-output.js';
 import { plural } from '../plural.js';
 
 /** Version of the `--json` shape; fields are only added within a version. */
@@ -71,7 +71,7 @@ With --source, the same report over the fleet's PostgreSQL: every instance shipp
     exitCodes: '0 printed, 1 no database (or the fleet\'s cannot be read), 2 usage error.',
     async run({ values, config, env, io }) {
       if (values.crawl !== undefined) {
-        if (values.source !== undefined) throw new PinauditError('USAGE', 'crawls are not in the fleet\'s database: --crawl reads this machine\'s data only');
+        refuseCrawlOverFleet(values.source);
         return await printCrawlReport(config, values.crawl, values.json === true, io);
       }
       const at = now();

@@ -111,4 +111,12 @@ describe('a fleet database that cannot be read', () => {
     expect(dash.code).toBe(2);
     expect(dash.stderr).toMatch(/--source postgres:\/\//);
   });
+
+  test('--crawl with --source is a usage error naming both, for report and export', async () => {
+    for (const command of [reportCommandAt(Date.now), exportCommand]) {
+      const run = await runIn(command, ['--crawl', '1', '--source', 'postgres://pinaudit@127.0.0.1:1/fleet']);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(/--crawl reads the crawls of this machine; it cannot be combined with --source/);
+    }
+  });
 });
