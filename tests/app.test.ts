@@ -63,13 +63,18 @@ function capture(): { log: ReturnType<typeof createLogger>; lines: string[] } {
 
 const mode = (path: string): number => statSync(path).mode & 0o777;
 
+/** The data directory is 0700 and the database with its -wal and -shm 0600. */
+function expectPrivate(dataDir: string): void {
+  expect(mode(dataDir)).toBe(0o700);
+  for (const f of ['pinaudit.db', 'pinaudit.db-wal', 'pinaudit.db-shm']) expect(mode(join(dataDir, f)), f).toBe(0o600);
+}
+
 describe('the data directory', () => {
   test('is created 0700 with the database, -wal and -shm 0600', async () => {
     const c = config();
     const app = await startApp(c, createLogger('silent'));
     try {
-      expect(mode(c.dataDir)).toBe(0o700);
-      for (const f of ['pinaudit.db', 'pinaudit.db-wal', 'pinaudit.db-shm']) expect(mode(join(c.dataDir, f)), f).toBe(0o600);
+      expectPrivate(c.dataDir);
     } finally {
       await app.close();
     }
@@ -83,8 +88,7 @@ describe('the data directory', () => {
     chmodSync(join(c.dataDir, 'pinaudit.db'), 0o644);
     const app = await startApp(c, createLogger('silent'));
     try {
-      expect(mode(c.dataDir)).toBe(0o700);
-      for (const f of ['pinaudit.db', 'pinaudit.db-wal', 'pinaudit.db-shm']) expect(mode(join(c.dataDir, f)), f).toBe(0o600);
+      expectPrivate(c.dataDir);
     } finally {
       await app.close();
     }
