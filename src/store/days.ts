@@ -7,13 +7,19 @@
 /** Latest time a range may reach (end of year 9999), so day arithmetic stays valid. */
 export const MAX_TIME = 253_402_300_799_999;
 
+/** The last day asked for, `[from, to)`: the writer asks once per request, nearly always for today. */
+let lastDay = { from: 0, to: 0, key: '' };
+
 /** The local calendar day of a time, `YYYY-MM-DD`. */
 export function dayKey(time: number): string {
+  if (time >= lastDay.from && time < lastDay.to) return lastDay.key;
   const d = new Date(time);
   const y = String(d.getFullYear()).padStart(4, '0');
   const m = String(d.getMonth() + 1).padStart(2, '0');
   const day = String(d.getDate()).padStart(2, '0');
-  return `${y}-${m}-${day}`;
+  const key = `${y}-${m}-${day}`;
+  if (Number.isFinite(time)) lastDay = { from: startOfDay(time), to: nextDay(time), key };
+  return key;
 }
 
 /** Local midnight at or before `time`. */

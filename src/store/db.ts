@@ -48,6 +48,9 @@ export function openDatabase(path: string, options: OpenOptions = {}): OpenedDat
     configure(db, readonly, options.busyTimeoutMs ?? 5000);
     const shouldMigrate = options.migrate ?? !readonly;
     const migrations = migrate(db, { dir: options.migrationsDir, apply: shouldMigrate });
+    // A migration that rewrote a table leaves a write-ahead log as large as the table: copy it
+    // into the database and give the space back now rather than keep the file at that size.
+    if (migrations.applied.length > 0 && path !== ':memory:') db.pragma('wal_checkpoint(TRUNCATE)');
     return { db, migrations };
   } catch (err: unknown) {
     db.close();

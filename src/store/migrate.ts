@@ -20,7 +20,15 @@ export interface Migration {
   /** Hex SHA-256 of the file's bytes. */
   checksum: string;
   sql: string;
+  /**
+   * The file starts with `-- pinaudit: foreign_keys=off`: it rebuilds tables (SQLite's 12-step
+   * procedure), so it runs with foreign keys off and every key is checked before it commits.
+   */
+  foreignKeysOff: boolean;
 }
+
+/** The first line of a migration that rebuilds tables. */
+const FOREIGN_KEYS_OFF = /^-- pinaudit: foreign_keys=off\r?\n/;
 
 /** What {@link migrate} found and did. */
 export interface MigrationReport {
@@ -67,7 +75,8 @@ export function loadMigrations(dir: string): Migration[] {
     }
     const bytes = readFileSync(join(dir, name));
     const checksum = createHash('sha256').update(bytes).digest('hex');
-    migrations.push({ id: Number(match[1]), name, checksum, sql: bytes.toString('utf8') });
+    const sql = bytes.toString('utf8');
+    migrations.push({ id: Number(match[1]), name, checksum, sql, foreignKeysOff: FOREIGN_KEYS_OFF.test(sql) });
   }
   migrations.sort((a, b) => a.id - b.id);
   for (let i = 1; i < migrations.length; i++) {
@@ -117,18 +126,33 @@ export function migrate(db: Database, options: { dir?: string | undefined; apply
       const again = db.prepare('SELECT checksum FROM schema_migrations WHERE id = ?').get(m.id);
       if (again !== undefined) return false;
       db.exec(m.sql);
+      if (m.foreignKeysOff) checkForeignKeys(db);
       record.run(m.id, m.name, m.checksum, Date.now());
       return true;
     });
+    // The pragma cannot change inside a transaction: it is set around it, and set back however it ends.
+    const keysWere = m.foreignKeysOff ? (db.pragma('foreign_keys', { simple: true }) as number) : 0;
+    if (m.foreignKeysOff) db.pragma('foreign_keys = OFF');
     try {
       if (run.immediate()) report.applied.push(m.name);
     } catch (err: unknown) {
       throw new StoreError('MIGRATION_FAILED', `migration ${m.name} failed and was rolled back: ${messageOf(err)}`, {
         cause: err,
       });
+    } finally {
+      if (m.foreignKeysOff) db.pragma(`foreign_keys = ${keysWere ? 'ON' : 'OFF'}`);
     }
   }
   return report;
+}
+
+/** Throws when a rebuilt table left a foreign key pointing at nothing (the migration rolls back). */
+function checkForeignKeys(db: Database): void {
+  const broken = db.pragma('foreign_key_check') as Array<{ table: string; parent: string }>;
+  if (broken.length > 0) {
+    const first = broken[0]!;
+    throw new Error(`${broken.length} rows of ${first.table} point at missing rows of ${first.parent}`);
+  }
 }
 
 function readApplied(db: Database): AppliedRow[] {

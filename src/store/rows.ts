@@ -7,6 +7,7 @@ import type { Identifier, IdentifierKind, IdentifierSource, LineItem, Outcome, P
 import type { Flow } from '../pipeline.js';
 import { dayKey } from './days.js';
 import { leakFacts, type LeakFacts } from './rollups.js';
+import { splitUrl } from '../url.js';
 
 /** The `requests` columns of one flow as seen and decided (names match the SQL parameters). */
 export interface RequestFacts {
@@ -120,12 +121,12 @@ export function toPending(flow: Flow, blockMode: string | null): PendingRequest 
     gpc: bool(finding?.signals.gpc),
     dnt: bool(finding?.signals.dnt),
     client_hints: bool(finding?.signals.clientHints),
-    malformed: JSON.stringify(finding?.malformed ?? []),
-    reasons: JSON.stringify(finding?.reasons ?? []),
+    malformed: jsonList(finding?.malformed),
+    reasons: jsonList(finding?.reasons),
     block_mode: blockMode,
     decision: decision?.action ?? null,
     decision_reason: decision?.reason ?? null,
-    stripped: JSON.stringify(decision?.stripped ?? []),
+    stripped: jsonList(decision?.stripped),
     ...facts,
   };
   return {
@@ -168,13 +169,27 @@ function storableIdentifiers(ids: readonly Identifier[], prevented: Prevented | 
   return out;
 }
 
+/** A path URL parsing returns unchanged: nothing to percent-encode, no backslash, no `%2e`. */
+const PLAIN_PATH = /^\/[A-Za-z0-9\-._~!$&'()*+,;=:@/]*$/;
+/** A `.` or `..` segment, which URL parsing resolves. */
+const DOT_SEGMENT = /(^|\/)\.\.?(\/|$)/;
+const WHOLE = { pathChars: Infinity, queryChars: Infinity };
+
+/** The path as URL parsing gives it (`pathname`); a plain path, the usual case, is read without parsing. */
 function pathOf(url: string): string {
+  const { path } = splitUrl(url, WHOLE);
+  if (PLAIN_PATH.test(path) && !DOT_SEGMENT.test(path) && url.includes('://')) return path;
   try {
     return new URL(url).pathname;
   } catch {
     const q = url.search(/[?#]/);
     return (q === -1 ? url : url.slice(0, q)).slice(0, 2048);
   }
+}
+
+/** A list as its JSON text; most lists are empty. */
+function jsonList(list: readonly string[] | undefined): string {
+  return list === undefined || list.length === 0 ? '[]' : JSON.stringify(list);
 }
 
 function finiteOrNull(v: number | null | undefined): number | null {

@@ -60,3 +60,23 @@ describe('YYYY-MM-DD', () => {
     expect(() => parseRange({ from: '2025-13-45' }, 0)).toThrow(/from must be/);
   });
 });
+
+describe('dayKey', () => {
+  /** The day of a time read from its local fields, with nothing remembered between calls. */
+  const fields = (t: number): string => {
+    const d = new Date(t);
+    return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+  };
+
+  test('names the local day of every time around both clock changes, forwards, backwards and jumping', () => {
+    const times: number[] = [];
+    for (const [from, to] of [[Date.UTC(2025, 2, 29), Date.UTC(2025, 3, 1)], [Date.UTC(2025, 9, 25), Date.UTC(2025, 9, 28)]] as const) {
+      for (let t = from; t < to; t += 7 * 60_000) times.push(t);
+    }
+    // Each instant a millisecond either side of a local midnight, too.
+    for (const day of ['2025-03-30', '2025-03-31', '2025-10-26', '2025-10-27']) times.push(parseDay(day)! - 1, parseDay(day)!);
+    for (const order of [times, [...times].reverse(), times.map((_, i) => times[(i * 7919) % times.length]!)]) {
+      for (const t of order) expect(dayKey(t), new Date(t).toISOString()).toBe(fields(t));
+    }
+  });
+});

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { openDatabase, openRawConnection } from '../../src/store/db.js';
 import { StoreError } from '../../src/store/errors.js';
-import { findMigrationsDir, loadMigrations } from '../../src/store/migrate.js';
+import { findMigrationsDir, loadMigrations, migrate } from '../../src/store/migrate.js';
 
 let dir: string;
 beforeEach(() => {
@@ -27,6 +27,18 @@ function copyMigrations(): string {
   const copy = join(dir, 'migrations');
   cpSync(findMigrationsDir(), copy, { recursive: true });
   return copy;
+}
+
+/** A current database holding one identifier with a per-day row that points at it. */
+function identifierWithDays(): { migrationsDir: string; path: string } {
+  const migrationsDir = copyMigrations();
+  const path = join(dir, 'a.db');
+  openDatabase(path, { migrationsDir }).db.close();
+  const raw = openRawConnection(path);
+  raw.exec(`INSERT INTO identifiers (id, name, kind, value, first_seen, last_seen) VALUES (7, 'epik', 'click-id', 'E', 0, 0);
+    INSERT INTO identifier_days (identifier_id, page_site, day, requests) VALUES (7, 'a.example', '2025-06-11', 2);`);
+  raw.close();
+  return { migrationsDir, path };
 }
 
 describe('migrations', () => {
@@ -120,6 +132,50 @@ describe('migrations', () => {
       expect(raw.prepare("SELECT count(*) FROM schema_migrations WHERE name = '900-bad.sql'").pluck().get()).toBe(0);
     } finally {
       raw.close();
+    }
+  });
+
+  test('a migration marked foreign_keys=off rebuilds a parent table without cascading, then keys are on again', () => {
+    const { migrationsDir, path } = identifierWithDays();
+    // identifier_days rows are deleted with their identifier (ON DELETE CASCADE): dropping the
+    // old table with keys on would have taken them along.
+    writeFileSync(
+      join(migrationsDir, '900-rebuild.sql'),
+      `-- pinaudit: foreign_keys=off
+       CREATE TABLE identifiers_new (id INTEGER PRIMARY KEY, name TEXT NOT NULL, kind TEXT NOT NULL, value TEXT NOT NULL,
+         first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, UNIQUE (name, kind, value));
+       INSERT INTO identifiers_new SELECT * FROM identifiers;
+       DROP TABLE identifiers;
+       ALTER TABLE identifiers_new RENAME TO identifiers;`,
+    );
+    const { db, migrations } = openDatabase(path, { migrationsDir });
+    try {
+      expect(migrations.applied).toEqual(['900-rebuild.sql']);
+      expect(db.prepare('SELECT identifier_id, requests FROM identifier_days').all()).toEqual([{ identifier_id: 7, requests: 2 }]);
+      expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    } finally {
+      db.close();
+    }
+  });
+
+  test('a foreign_keys=off migration that leaves a key pointing at nothing is rolled back, keys on again', () => {
+    const { migrationsDir, path } = identifierWithDays();
+    writeFileSync(join(migrationsDir, '900-dangling.sql'), '-- pinaudit: foreign_keys=off\nDELETE FROM identifiers;');
+    const { db } = openDatabase(path);
+    try {
+      let message = '';
+      try {
+        migrate(db, { dir: migrationsDir });
+      } catch (err: unknown) {
+        expect((err as StoreError).code).toBe('MIGRATION_FAILED');
+        message = (err as Error).message;
+      }
+      expect(message).toMatch(/900-dangling\.sql failed and was rolled back: 1 rows of identifier_days point at missing rows of identifiers/);
+      expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+      expect(db.prepare('SELECT count(*) FROM identifiers').pluck().get()).toBe(1);
+      expect(db.prepare("SELECT count(*) FROM schema_migrations WHERE name = '900-dangling.sql'").pluck().get()).toBe(0);
+    } finally {
+      db.close();
     }
   });
 
