@@ -26,3 +26,28 @@ describe('LruCache', () => {
     expect(cache.size).toBe(0);
   });
 });
+
+describe('LruCache under a flood of new keys', () => {
+  test('never holds more than max entries, and a key in use between them is computed once', () => {
+    const cache = new LruCache<number>(64);
+    let hot = 0;
+    let peak = 0;
+    for (let i = 0; i < 10_000; i++) {
+      cache.get(`name-${i}.pinterest.com`, () => i);
+      if (i % 10 === 0) cache.get('ct.pinterest.com', () => ++hot);
+      peak = Math.max(peak, cache.size);
+    }
+    expect(peak).toBeLessThanOrEqual(64);
+    expect(peak).toBeGreaterThan(32);
+    expect(hot).toBe(1);
+  });
+
+  test('an entry not used for longer than max other keys is forgotten', () => {
+    const cache = new LruCache<number>(8);
+    let computed = 0;
+    cache.get('a', () => ++computed);
+    for (let i = 0; i < 8; i++) cache.get(`k${i}`, () => i);
+    cache.get('a', () => ++computed);
+    expect(computed).toBe(2);
+  });
+});

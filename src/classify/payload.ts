@@ -160,13 +160,16 @@ function flag(payload: Payload, part: string, note: string): void {
 
 /** Reads a dotted path (`ad.loc`) from the payload; `undefined` when any step is missing. */
 export function pick(payload: Payload, path: string): { value: Json; source: IdentifierSource } | undefined {
-  const [head, ...rest] = path.split('.');
-  const field = head === undefined ? undefined : payload.fields.get(head);
+  // Most paths name a field that is absent: look it up before splitting anything.
+  const dot = path.indexOf('.');
+  const field = payload.fields.get(dot === -1 ? path : path.slice(0, dot));
   if (field === undefined) return undefined;
   let node: Json = field.value;
-  for (const part of rest) {
-    if (!isJsonObject(node) || !Object.hasOwn(node, part)) return undefined;
-    node = node[part] as Json;
+  if (dot !== -1) {
+    for (const part of path.slice(dot + 1).split('.')) {
+      if (!isJsonObject(node) || !Object.hasOwn(node, part)) return undefined;
+      node = node[part] as Json;
+    }
   }
   return { value: node, source: field.source };
 }

@@ -31,6 +31,13 @@ const REQUEST_COLUMNS = [
   'outcome', 'status', 'bytes', 'error_kind', 'error_message', 'completed_at',
 ] as const;
 
+const NO_OUTCOME: Record<keyof OutcomeColumns, null> = {
+  outcome: null, status: null, bytes: null, error_kind: null, error_message: null, completed_at: null,
+};
+
+/** Where each of REQUEST_COLUMNS comes from: the page id looked up, the outcome, or the request's columns. */
+const SOURCE = REQUEST_COLUMNS.map((k) => (k === 'page_id' ? 'page' : k in NO_OUTCOME ? 'outcome' : 'request'));
+
 /** Every counter any roll-up has, computed once per request. */
 const COUNTER_NAMES = Object.keys(COUNTERS) as CounterName[];
 /** Per roll-up: the positions of its counters in COUNTER_NAMES. */
@@ -50,9 +57,6 @@ interface DayCount {
   reached: number;
 }
 
-const NO_OUTCOME: Record<keyof OutcomeColumns, null> = {
-  outcome: null, status: null, bytes: null, error_kind: null, error_message: null, completed_at: null,
-};
 
 /** Prepared statements of the write side (one set per connection). */
 export type WriteStatements = ReturnType<typeof prepareWriteStatements>;
@@ -114,9 +118,12 @@ export function writeBatch(s: WriteStatements, batch: Batch): Array<number | nul
     const pageId = pending.pageUrl === null ? null : (pageIds.get(pending.pageUrl) ?? null);
     const o = outcome ?? NO_OUTCOME;
     // Positional binding: spreading a 40-key object per row cost more than the insert itself.
-    const inserted = s.insertRequest.run(
-      ...REQUEST_COLUMNS.map((k) => (k === 'page_id' ? pageId : k in o ? o[k as keyof OutcomeColumns] : c[k as keyof RequestColumns])),
-    );
+    const args = new Array<unknown>(REQUEST_COLUMNS.length);
+    for (let i = 0; i < args.length; i++) {
+      const k = REQUEST_COLUMNS[i]!;
+      args[i] = SOURCE[i] === 'request' ? c[k as keyof RequestColumns] : SOURCE[i] === 'outcome' ? o[k as keyof OutcomeColumns] : pageId;
+    }
+    const inserted = s.insertRequest.run(...args);
     if (inserted.changes === 0) {
       rowIds.push(null);
       continue;

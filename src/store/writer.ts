@@ -30,7 +30,7 @@ export interface StoreOptions {
   path: string;
   /** Longest time a queued row waits before it is written. Default 100 ms. */
   flushIntervalMs?: number;
-  /** Queue length that triggers a flush without waiting for the interval. Default 500. */
+  /** Rows (or completions) queued that trigger a flush without waiting for the interval. Default 500. */
   maxBatch?: number;
   /** Most rows kept in memory while flushes fail; beyond it new rows are dropped (counted). Default 50 000. */
   maxPending?: number;
@@ -357,7 +357,9 @@ class BatchingStore implements Store {
 
   #schedule(): void {
     // After a failed flush only the timer retries: an early flush would just hit the lock again.
-    const full = this.#inserts.length + this.#completions.length >= this.#opts.maxBatch;
+    // A flow queues a row and, soon after, its completion, which lands in the same insert: a batch
+    // is full at `maxBatch` of either, not of both together.
+    const full = Math.max(this.#inserts.length, this.#completions.length) >= this.#opts.maxBatch;
     if (full && this.#lastError === null && this.#immediate === null) {
       this.#immediate = setImmediate(() => this.#tick());
       this.#immediate.unref();

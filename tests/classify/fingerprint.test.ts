@@ -83,17 +83,19 @@ describe('createFingerprinter', () => {
     const hmac = (name: string, value: string): string => createHmac('sha256', secret).update(`${name}\0${value}`).digest('hex');
     const fp = createFingerprinter(secret, 3);
     for (const v of ['a', 'b', 'c', 'a', 'd', 'e', 'a', 'b']) expect(fp('csrftoken', v)).toBe(hmac('csrftoken', v));
-    expect(fp.cached()).toBe(3);
+    expect(fp.cached()).toBeLessThanOrEqual(3);
+    const held = fp.cached();
     // Values longer than 4096 characters are answered but not kept.
     const long = 'x'.repeat(5000);
     expect(fp('_auth', long)).toBe(hmac('_auth', long));
-    expect(fp.cached()).toBe(3);
+    expect(fp.cached()).toBe(held);
     expect(createFingerprinter(secret).cached()).toBe(0);
   });
 
   test('the default cache holds at most 1024 fingerprints', () => {
     const fp = createFingerprinter(Buffer.alloc(32, 5));
     for (let i = 0; i < 5000; i++) fp('_pinterest_sess', `session-${i}`);
-    expect(fp.cached()).toBe(1024);
+    expect(fp.cached()).toBeLessThanOrEqual(1024);
+    expect(fp.cached()).toBeGreaterThanOrEqual(512);
   });
 });

@@ -57,6 +57,22 @@ describe('writer', () => {
     expect(count(db)).toBe(25);
   });
 
+  test('a flow and its completion count once towards a full batch', async () => {
+    const store = open({ flushIntervalMs: 60_000, maxBatch: 10 });
+    const db = reader();
+    const flows = Array.from({ length: 10 }, () => makeFlow());
+    for (const f of flows.slice(0, 6)) {
+      store.record(f);
+      store.complete(f.observation.id, { kind: 'response', status: 200, bytes: 1 });
+    }
+    await sleep(20);
+    expect(count(db)).toBe(0);
+    for (const f of flows.slice(6)) store.record(f);
+    await sleep(20);
+    expect(count(db, "SELECT count(*) FROM requests WHERE outcome = 'response'")).toBe(6);
+    expect(count(db)).toBe(10);
+  });
+
   test('close flushes everything: N recorded, N rows', () => {
     const store = open({ flushIntervalMs: 60_000 });
     const flows = Array.from({ length: 1000 }, () => makeFlow());
