@@ -89,7 +89,7 @@ export async function startApp(config: Config, log: Logger, options: AppOptions 
 }
 
 async function startWithin(config: Config, log: Logger, options: AppOptions, authority: Authority, lock: DataDirLock, cleanups: Cleanups): Promise<RunningApp> {
-  const { store, fingerprint } = openDataDir(config);
+  const { store, fingerprint } = openDataDir(config, log);
   cleanups.add(() => store.close());
   applyStartSettings(store, config);
   const policy = cachedPolicySettings(store);
@@ -177,11 +177,13 @@ export function warnIfRenewed(authority: Authority, log: Logger): void {
 /** The credential fingerprinter and the store of a prepared (and locked) data directory. */
 export function openDataDir(
   config: Config,
+  log: Logger,
   storeOptions: Pick<StoreOptions, 'blockMode'> = {},
 ): { store: Store; fingerprint: (name: string, value: string) => string } {
   const fingerprint = createFingerprinter(loadOrCreateSecret(config.dataDir));
   const store = createStore({
     path: databasePath(config),
+    onUpgrade: (names) => log.info({ migrations: names }, 'upgrading the database; on a large one this takes a while'),
     ...(config.countTunnels !== null ? { countTunnels: config.countTunnels } : {}),
     ...storeOptions,
   });

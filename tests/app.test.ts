@@ -3,7 +3,7 @@
  * fails part-way unwinds what it had started, every intercepted flow ends in one terminal event
  * even on an internal error, and failures are logged by error name with the flow id.
  */
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +14,8 @@ import { makeTestPki, type TestPki } from '../bench/test-pki.js';
 import { startApp } from '../src/app.js';
 import { loadConfig, type Config } from '../src/config.js';
 import { createLogger } from '../src/log.js';
+import { openDatabase } from '../src/store/db.js';
+import { findMigrationsDir, loadMigrations } from '../src/store/migrate.js';
 import type { Stage } from '../src/pipeline.js';
 import { makeSink } from './helpers/proxy.js';
 import { startHttpsUpstream, type Upstream } from './helpers/upstream.js';
@@ -77,6 +79,21 @@ describe('the data directory', () => {
       expectPrivate(c.dataDir);
     } finally {
       await app.close();
+    }
+  });
+
+  test('a database made by an older pinaudit is upgraded at start, and the log says so first; a new one is not announced', async () => {
+    const old = config();
+    const upTo010 = join(root, `upto-010-${n}`);
+    cpSync(findMigrationsDir(), upTo010, { recursive: true, filter: (src) => !/\/(01[1-9]|0[2-9]\d|[1-9]\d\d)-[^/]*\.sql$/.test(src) });
+    mkdirSync(old.dataDir, { recursive: true, mode: 0o700 });
+    openDatabase(join(old.dataDir, 'pinaudit.db'), { migrationsDir: upTo010 }).db.close();
+    for (const c of [old, config()]) {
+      const { log, lines } = capture();
+      const app = await startApp(c, log);
+      await app.close();
+      const upgrades = lines.map((l) => JSON.parse(l) as { msg: string; migrations?: string[] }).filter((l) => l.msg.startsWith('upgrading the database'));
+      expect(upgrades.map((l) => l.migrations)).toEqual(c === old ? [loadMigrations(findMigrationsDir()).filter((m) => m.id > 10).map((m) => m.name)] : []);
     }
   });
 

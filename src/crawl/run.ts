@@ -63,7 +63,7 @@ export async function runCrawl(req: CrawlRequest): Promise<CrawlRun> {
     closers.push(() => lock.release());
     const visits = new CrawlPages();
     const audit = options.modes[0] ?? 'off';
-    const { store, fingerprint } = openDataDir(config, { blockMode: (flow) => visits.modeOf(flow.observation.proxyUser) ?? audit });
+    const { store, fingerprint } = openDataDir(config, log, { blockMode: (flow) => visits.modeOf(flow.observation.proxyUser) ?? audit });
     closers.push(() => store.close());
     const crawls = openCrawlStore(databasePath(config));
     closers.push(() => crawls.close());

@@ -29,6 +29,8 @@ export interface OpenOptions {
   migrate?: boolean;
   /** Folder of `NNN-name.sql` files; defaults to the project's `migrations/`. */
   migrationsDir?: string;
+  /** Called before an existing database is upgraded, with the migrations about to run. */
+  onUpgrade?: (names: string[]) => void;
 }
 
 /** An open, migrated connection and what the migration runner did. */
@@ -47,7 +49,7 @@ export function openDatabase(path: string, options: OpenOptions = {}): OpenedDat
   try {
     configure(db, readonly, options.busyTimeoutMs ?? 5000);
     const shouldMigrate = options.migrate ?? !readonly;
-    const migrations = migrate(db, { dir: options.migrationsDir, apply: shouldMigrate });
+    const migrations = migrate(db, { dir: options.migrationsDir, apply: shouldMigrate, onUpgrade: options.onUpgrade });
     // A migration that rewrote a table leaves a write-ahead log as large as the table: copy it
     // into the database and give the space back now rather than keep the file at that size.
     if (migrations.applied.length > 0 && path !== ':memory:') db.pragma('wal_checkpoint(TRUNCATE)');

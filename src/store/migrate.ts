@@ -99,7 +99,10 @@ export interface AppliedRow {
  * ones in order, each in its own transaction. Refuses (StoreError `DB_NEWER` / `DB_CHANGED`) a
  * database that is out of sync; never alters such a database.
  */
-export function migrate(db: Database, options: { dir?: string | undefined; apply?: boolean } = {}): MigrationReport {
+export function migrate(
+  db: Database,
+  options: { dir?: string | undefined; apply?: boolean; onUpgrade?: ((names: string[]) => void) | undefined } = {},
+): MigrationReport {
   const dir = options.dir ?? findMigrationsDir();
   const files = loadMigrations(dir);
   const apply = options.apply ?? true;
@@ -119,6 +122,8 @@ export function migrate(db: Database, options: { dir?: string | undefined; apply
     }
     return report;
   }
+  // A database that had migrations is being upgraded, which may take a while (say so); a new one is just created.
+  if (applied.length > 0 && pending.length > 0) options.onUpgrade?.(pending.map((m) => m.name));
   const record = db.prepare('INSERT INTO schema_migrations (id, name, checksum, applied_at) VALUES (?, ?, ?, ?)');
   for (const m of pending) {
     const run = db.transaction(() => {

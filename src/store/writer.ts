@@ -50,6 +50,8 @@ export interface StoreOptions {
   now?: () => number;
   /** Migrations folder (tests). */
   migrationsDir?: string;
+  /** Told before an existing database is upgraded (some migrations rewrite large tables). */
+  onUpgrade?: (names: string[]) => void;
 }
 
 /** What the app shows when storage is unhealthy. */
@@ -99,7 +101,7 @@ const DAY_MS = 86_400_000;
 
 /** Opens (and migrates) the database and returns the store. Throws StoreError on a bad database. */
 export function createStore(options: StoreOptions): Store {
-  const { db } = openDatabase(options.path, { busyTimeoutMs: 50, migrationsDir: options.migrationsDir });
+  const { db } = openDatabase(options.path, { busyTimeoutMs: 50, migrationsDir: options.migrationsDir, onUpgrade: options.onUpgrade });
   return new BatchingStore(db, options);
 }
 

@@ -76,13 +76,18 @@ describe('migrations', () => {
     }
   });
 
-  test('a new migration file is applied on the next open', () => {
+  test('a new migration file is applied on the next open, which is announced as an upgrade; a new database is not', () => {
     const migrationsDir = copyMigrations();
-    openDatabase(join(dir, 'a.db'), { migrationsDir }).db.close();
+    const upgrades: string[][] = [];
+    const onUpgrade = (names: string[]): number => upgrades.push(names);
+    openDatabase(join(dir, 'a.db'), { migrationsDir, onUpgrade }).db.close();
+    openDatabase(join(dir, 'a.db'), { migrationsDir, onUpgrade }).db.close();
+    expect(upgrades).toEqual([]);
     writeFileSync(join(migrationsDir, '900-extra.sql'), 'CREATE TABLE extra (x INTEGER);');
-    const { db, migrations } = openDatabase(join(dir, 'a.db'), { migrationsDir });
+    const { db, migrations } = openDatabase(join(dir, 'a.db'), { migrationsDir, onUpgrade });
     db.close();
     expect(migrations.applied).toEqual(['900-extra.sql']);
+    expect(upgrades).toEqual([['900-extra.sql']]);
   });
 
   test('upgrading a 001 database fills the later roll-ups from what it holds', () => {
