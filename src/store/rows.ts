@@ -5,9 +5,9 @@
  */
 import type { Identifier, IdentifierKind, IdentifierSource, LineItem, Outcome, Prevented } from '../types.js';
 import type { Flow } from '../pipeline.js';
+import { splitUrl } from '../url.js';
 import { dayKey } from './days.js';
 import { leakFacts, type LeakFacts } from './rollups.js';
-import { splitUrl } from '../url.js';
 
 /** The `requests` columns of one flow as seen and decided (names match the SQL parameters). */
 export interface RequestFacts {

@@ -57,7 +57,6 @@ interface DayCount {
   reached: number;
 }
 
-
 /** Prepared statements of the write side (one set per connection). */
 export type WriteStatements = ReturnType<typeof prepareWriteStatements>;
 
@@ -128,16 +127,16 @@ export function writeBatch(s: WriteStatements, batch: Batch): Array<number | nul
       rowIds.push(null);
       continue;
     }
-    const row = { id: Number(inserted.lastInsertRowid) };
-    rowIds.push(row.id);
+    const rowId = Number(inserted.lastInsertRowid);
+    rowIds.push(rowId);
     const site = c.page_site ?? '';
     for (const id of pending.identifiers) {
       const identifierId = identifierIds.get(identifierKey(id));
       if (identifierId === undefined) continue;
-      s.link.run(row.id, identifierId, id.source, id.prevented ? 1 : 0);
+      s.link.run(rowId, identifierId, id.source, id.prevented ? 1 : 0);
       tally(idDays, [identifierId, site, pending.day], !id.prevented);
     }
-    pending.lineItems.forEach((item, i) => s.lineItem.run(row.id, i, item.id, item.name, item.price, item.quantity));
+    pending.lineItems.forEach((item, i) => s.lineItem.run(rowId, i, item.id, item.name, item.price, item.quantity));
     // Pages leaked are full URLs: an origin-only leak names no page the person opened.
     if (pageId !== null && c.third_party === 1 && c.leak_level === 'full-url') tally(pageDays, [pageId, pending.day], c.page_reached === 1);
     const values = COUNTER_NAMES.map((name) => COUNTERS[name].of(c));
