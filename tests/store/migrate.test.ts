@@ -90,6 +90,24 @@ describe('migrations', () => {
     expect(upgrades).toEqual([['900-extra.sql']]);
   });
 
+  test('an upgrade while another connection holds a read snapshot still opens (the log is emptied later)', () => {
+    const migrationsDir = copyMigrations();
+    const path = join(dir, 'a.db');
+    openDatabase(path, { migrationsDir }).db.close();
+    const reader = openRawConnection(path);
+    reader.prepare('BEGIN').run();
+    reader.prepare('SELECT count(*) FROM requests').get();
+    try {
+      writeFileSync(join(migrationsDir, '900-extra.sql'), 'CREATE TABLE extra (x INTEGER);');
+      const { db, migrations } = openDatabase(path, { migrationsDir, busyTimeoutMs: 50 });
+      db.close();
+      expect(migrations.applied).toEqual(['900-extra.sql']);
+    } finally {
+      reader.prepare('COMMIT').run();
+      reader.close();
+    }
+  });
+
   test('upgrading a 001 database fills the later roll-ups from what it holds', () => {
     const only001 = join(dir, 'only-001');
     cpSync(findMigrationsDir(), only001, { recursive: true, filter: (src) => !/\/0(0[2-9]|[1-9]\d)-[^/]*\.sql$/.test(src) });
