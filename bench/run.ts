@@ -18,7 +18,7 @@ import { benchDashboard } from './dashboard.js';
 import { benchCrawl, crawlLines } from './crawl.js';
 import { freshRate, freshRequest, percentile, throughput, type Throughput } from './load.js';
 import { startMitmdump } from './mitmdump.js';
-import { profileShares } from './profile.js';
+import { profileShares, type ProfileShares } from './profile.js';
 import { makeTestPki } from './test-pki.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -207,19 +207,43 @@ async function main(): Promise<void> {
   }
 }
 
+/** Profiles taken, each of a fresh pinaudit: one profile's shares move by about ±1.5 points. */
+const PROFILE_RUNS = Number(process.env.BENCH_PROFILE_RUNS ?? 3);
+
 /**
- * A CPU profile (`node --cpu-prof`) of a fresh pinaudit doing MITM with recording under the same
- * load as above: where its CPU goes, by stage, and its top functions by self time.
+ * CPU profiles (`node --cpu-prof`) of fresh pinaudit processes doing MITM with recording under the
+ * same load as above: where the CPU goes, by stage (the median of the runs, with their range), and
+ * the top functions by self time of the median run.
  */
 async function profileMitm(tmp: string, upstreamCa: string, upPort: number, url: string): Promise<void> {
-  const dir = join(tmp, 'profile');
+  const runs: Array<ProfileShares & { rps: number }> = [];
+  for (let i = 0; i < PROFILE_RUNS; i++) runs.push(await profileOnce(join(tmp, `profile-${i}`), upstreamCa, upPort, url));
+  const byRecording = [...runs].sort((a, b) => a.recording - b.recording);
+  const mid = byRecording[Math.floor(runs.length / 2)]!;
+  const pct = (x: number): string => `${fmt(x * 100, 1)}%`;
+  const spread = (k: 'recording' | 'classification' | 'gc' | 'idle'): string => {
+    const values = runs.map((r) => r[k]);
+    const line = `${pct(median(values)).padStart(6)}`;
+    return runs.length > 1 ? `${line} (${pct(Math.min(...values))}–${pct(Math.max(...values))})` : line;
+  };
+  console.log(`\nCPU profile of pinaudit MITM with recording (median of ${runs.length} fresh processes, ${fmt(median(runs.map((r) => r.rps)))} req/s for ${fmt((ROUNDS * ROUND_MS) / 1000, 1)} s each; shares of busy CPU)`);
+  console.log(`  recording (src/store)            ${spread('recording')}   target ≤ 8%`);
+  console.log(`  classification (src/classify)    ${spread('classification')}   target ≤ 6%`);
+  console.log(`  garbage collection               ${spread('gc')}`);
+  console.log(`  idle (share of all samples)      ${spread('idle')}`);
+  console.log('  top functions by self time (the median run):');
+  for (const t of mid.top) console.log(`    ${pct(t.share).padStart(6)}  ${t.name.slice(0, 40).padEnd(40)} ${t.where}`);
+}
+
+/** One profiled pinaudit: started, warmed up, loaded, stopped, its profile read for the load phase. */
+async function profileOnce(dir: string, upstreamCa: string, upPort: number, url: string): Promise<ProfileShares & { rps: number }> {
   const spawned = Date.now();
   const p = await startChild(
     ['--cpu-prof', `--cpu-prof-dir=${dir}`, CLI, 'start', '--proxy-port', '0', '--dashboard-port', '0', '--log-level', 'warn',
-      '--ca-dir', join(tmp, 'ca'), '--data-dir', join(tmp, 'data-profile'), '--upstream-ca', upstreamCa, '--host-resolver-rules', `MAP * 127.0.0.1:${upPort}`],
+      '--ca-dir', join(dir, '..', 'ca'), '--data-dir', join(dir, 'data'), '--upstream-ca', upstreamCa, '--host-resolver-rules', `MAP * 127.0.0.1:${upPort}`],
     /proxy\s+http:\/\/127\.0\.0\.1:(\d+)/,
   );
-  const ca = readFileSync(join(tmp, 'ca', 'pinaudit-ca.pem'), 'utf8');
+  const ca = readFileSync(join(dir, '..', 'ca', 'pinaudit-ca.pem'), 'utf8');
   const agent = new ProxyAgent({ uri: `http://127.0.0.1:${p.match[1]}`, connections: CONNECTIONS, requestTls: { ca } });
   await throughput(agent, url, CONNECTIONS, 1000); // warm up: connections, leaf, JIT
   const from = Date.now() - spawned;
@@ -232,15 +256,7 @@ async function profileMitm(tmp: string, upstreamCa: string, upPort: number, url:
   const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
   if (!file) throw new Error(`no CPU profile written in ${dir}`);
   // Only the measured load: start-up (module loading, CA) and shutdown are not per request.
-  const shares = profileShares(join(dir, file), { fromMs: from, toMs: to });
-  const pct = (x: number): string => `${fmt(x * 100, 1)}%`;
-  console.log(`\nCPU profile of pinaudit MITM with recording (${fmt(load.rps)} req/s for ${fmt((ROUNDS * ROUND_MS) / 1000, 1)} s; shares of busy CPU)`);
-  console.log(`  recording (src/store)            ${pct(shares.recording).padStart(6)}   target ≤ 8%`);
-  console.log(`  classification (src/classify)    ${pct(shares.classification).padStart(6)}   target ≤ 6%`);
-  console.log(`  garbage collection               ${pct(shares.gc).padStart(6)}`);
-  console.log(`  idle (share of all samples)      ${pct(shares.idle).padStart(6)}`);
-  console.log('  top functions by self time:');
-  for (const t of shares.top) console.log(`    ${pct(t.share).padStart(6)}  ${t.name.slice(0, 40).padEnd(40)} ${t.where}`);
+  return { ...profileShares(join(dir, file), { fromMs: from, toMs: to }), rps: load.rps };
 }
 
 main().catch((err: unknown) => {
