@@ -4,24 +4,15 @@
  * instance with the same local ids duplicates nothing, and a crawl's change (finished) reaches the
  * fleet.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { connectFleet, fleetTarget, type FleetDb } from '../../src/fleet/pg.js';
 import { startShipper, type Shipper } from '../../src/fleet/shipper.js';
 import type { CrawlOptions, SiteDone } from '../../src/crawl/types.js';
 import { openRawConnection } from '../../src/store/db.js';
 import { openCrawlStore, type CrawlStore } from '../../src/store/index.js';
-import { startPostgres, type TestPostgres } from '../../bench/postgres.js';
-import { capturedLogger, localInstance, type LocalInstance } from './fleet-helpers.js';
+import { capturedLogger, localInstance, type LocalInstance, postgresPerFile } from './fleet-helpers.js';
 
-let pg: TestPostgres;
-const cleanups: Array<() => unknown> = [];
-beforeAll(async () => {
-  pg = await startPostgres();
-});
-afterAll(async () => {
-  for (const c of cleanups.reverse()) await c();
-  pg?.close();
-});
+const fleetPg = postgresPerFile();
 
 const OPTIONS: CrawlOptions = { pages: 1, modes: ['off'], timeoutMs: 5000 };
 const SITES = ['a.test', 'b.test', 'c.test'].map((site) => ({ input: site, url: `https://${site}/`, site }));
@@ -29,19 +20,19 @@ const SITES = ['a.test', 'b.test', 'c.test'].map((site) => ({ input: site, url: 
 function instance(): { i: LocalInstance; crawls: CrawlStore } {
   const i = localInstance();
   const crawls = openCrawlStore(i.dbPath);
-  cleanups.push(() => i.close(), () => crawls.close());
+  fleetPg.cleanup(() => i.close(), () => crawls.close());
   return { i, crawls };
 }
 
 function shipper(i: LocalInstance, url: string, name: string): Shipper {
   const s = startShipper({ dbPath: i.dbPath, target: fleetTarget(url, {}), name, log: capturedLogger().log, intervalMs: 60_000 });
-  cleanups.push(() => s.close());
+  fleetPg.cleanup(() => s.close());
   return s;
 }
 
 async function fleet(url: string): Promise<FleetDb> {
   const db = await connectFleet(fleetTarget(url, {}));
-  cleanups.push(() => db.close());
+  fleetPg.cleanup(() => db.close());
   return db;
 }
 
@@ -81,7 +72,7 @@ const counts = async (db: FleetDb, instance: string): Promise<Record<string, num
 
 describe('shipping crawl results', () => {
   test('ended sites go once with their request links; the running one waits; a lost marker duplicates nothing', async () => {
-    const url = pg.createDatabase('crawl_ship');
+    const url = fleetPg.pg.createDatabase('crawl_ship');
     const { i, crawls } = instance();
     const crawlId = await crawlAllButLast(crawls);
     const s = shipper(i, url, 'crawler');
@@ -115,7 +106,7 @@ describe('shipping crawl results', () => {
   });
 
   test('two instances with the same local crawl and site ids arrive side by side', async () => {
-    const url = pg.createDatabase('crawl_two');
+    const url = fleetPg.pg.createDatabase('crawl_two');
     const [a, b] = [instance(), instance()];
     await crawlAllButLast(a.crawls);
     await crawlAllButLast(b.crawls);

@@ -6,6 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { afterAll, beforeAll } from 'vitest';
+import { startPostgres, type TestPostgres } from '../../bench/postgres.js';
 import { createLogger, type Logger } from '../../src/log.js';
 import { openDatabase } from '../../src/store/db.js';
 import { createStore, type Store } from '../../src/store/writer.js';
@@ -93,4 +95,27 @@ export function withoutInstance(v: unknown): unknown {
     return Object.fromEntries(Object.entries(v).filter(([k]) => k !== 'instanceId').map(([k, x]) => [k, withoutInstance(x)]));
   }
   return v;
+}
+
+/**
+ * A real PostgreSQL for one test file, started before its tests. `cleanup` registers what a test
+ * opened; it is closed newest first after the file's tests, before the server stops.
+ */
+export function postgresPerFile(): { readonly pg: TestPostgres; cleanup(...fns: Array<() => unknown>): void } {
+  const cleanups: Array<() => unknown> = [];
+  let server: TestPostgres | undefined;
+  beforeAll(async () => {
+    server = await startPostgres();
+  });
+  afterAll(async () => {
+    for (const c of cleanups.reverse()) await c();
+    server?.close();
+  });
+  return {
+    get pg(): TestPostgres {
+      if (server === undefined) throw new Error('PostgreSQL is not started yet');
+      return server;
+    },
+    cleanup: (...fns) => void cleanups.push(...fns),
+  };
 }

@@ -2,26 +2,17 @@
  * One set of queries, two engines: every read of the store (src/store/queries.ts) run over a local
  * SQLite and, unchanged, over the fleet's PostgreSQL that instance shipped to, gives the same answer.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { beforeAll, describe, expect, test } from 'vitest';
 import { openFleetReader, positional, type FleetReader } from '../../src/fleet/reader.js';
 import { startShipper } from '../../src/fleet/shipper.js';
 import { connectFleet, fleetTarget } from '../../src/fleet/pg.js';
 import { migrateFleet } from '../../src/fleet/migrate.js';
 import { openQueries, type Queries, type RangeFilter, type ReadQueries } from '../../src/store/index.js';
 import { errorCodeOf, messageOf } from '../../src/errors.js';
-import { startPostgres, type TestPostgres } from '../../bench/postgres.js';
 import { seed } from '../web/seed.js';
-import { capturedLogger, localInstance, withoutInstance, type LocalInstance } from './fleet-helpers.js';
+import { capturedLogger, localInstance, withoutInstance, type LocalInstance, postgresPerFile } from './fleet-helpers.js';
 
-let pg: TestPostgres;
-const cleanups: Array<() => unknown> = [];
-beforeAll(async () => {
-  pg = await startPostgres();
-});
-afterAll(async () => {
-  for (const c of cleanups.reverse()) await c();
-  pg?.close();
-});
+const fleetPg = postgresPerFile();
 
 const HOUR = 3_600_000;
 const now = Date.now();
@@ -64,7 +55,7 @@ async function everyRead(q: ReadQueries): Promise<Record<string, unknown>> {
 
 async function shipped(i: LocalInstance, url: string, name: string): Promise<void> {
   const s = startShipper({ dbPath: i.dbPath, target: fleetTarget(url, {}), name, log: capturedLogger().log, intervalMs: 60_000 });
-  cleanups.push(() => s.close());
+  fleetPg.cleanup(() => s.close());
   await s.drain();
 }
 
@@ -73,9 +64,9 @@ describe('the store\'s reads over PostgreSQL', () => {
   let local: Queries & { close(): void };
 
   beforeAll(async () => {
-    const url = pg.createDatabase('reads');
+    const url = fleetPg.pg.createDatabase('reads');
     const [a, b] = [localInstance(), localInstance()];
-    cleanups.push(() => a.close(), () => b.close());
+    fleetPg.cleanup(() => a.close(), () => b.close());
     seed(a.store, now);
     a.store.recordSwitches([{
       time: now - 40 * 60_000, flowId: 'f-switch', client: '127.0.0.1', account: 'acct', endpoint: 'UserSettingsResource',
@@ -87,9 +78,9 @@ describe('the store\'s reads over PostgreSQL', () => {
     await shipped(a, url, 'lab-a');
     await shipped(b, url, 'lab-b');
     reader = await openFleetReader(url, {});
-    cleanups.push(() => reader.close());
+    fleetPg.cleanup(() => reader.close());
     local = openQueries(a.dbPath);
-    cleanups.push(() => local.close());
+    fleetPg.cleanup(() => local.close());
   });
 
   test('one instance of the fleet reads exactly as its own SQLite, for every read and range', async () => {
@@ -110,20 +101,20 @@ describe('the store\'s reads over PostgreSQL', () => {
 
 describe('a fleet database pinaudit cannot read', () => {
   test('an unreachable server, and one without the fleet schema, each give one clear error without the password', async () => {
-    const empty = pg.createDatabase('noschema');
+    const empty = fleetPg.pg.createDatabase('noschema');
     const err = await openFleetReader(empty, {}).catch((e: unknown) => e);
     expect(errorCodeOf(err)).toBe('DB_CHANGED');
     expect(messageOf(err)).toMatch(/lacks migrations 001-fleet.*pinaudit fleet migrate/);
-    expect(messageOf(err)).not.toContain(pg.password);
-    const down = `postgres://pinaudit:${pg.password}@127.0.0.1:1/x`;
+    expect(messageOf(err)).not.toContain(fleetPg.pg.password);
+    const down = `postgres://pinaudit:${fleetPg.pg.password}@127.0.0.1:1/x`;
     const err2 = await openFleetReader(down, {}).catch((e: unknown) => e);
     expect(errorCodeOf(err2)).toBe('FLEET_UNREACHABLE');
     expect(messageOf(err2)).toContain('postgres://pinaudit@127.0.0.1:1/x');
-    expect(messageOf(err2)).not.toContain(pg.password);
+    expect(messageOf(err2)).not.toContain(fleetPg.pg.password);
   });
 
   test('a schema newer than this pinaudit is refused', async () => {
-    const url = pg.createDatabase('newer');
+    const url = fleetPg.pg.createDatabase('newer');
     const db = await connectFleet(fleetTarget(url, {}));
     await migrateFleet(db);
     await db.query("INSERT INTO schema_migrations VALUES (999, '999-future', 'x', 0)");

@@ -1,39 +1,30 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { connectFleet, fleetTarget, type FleetDb } from '../../src/fleet/pg.js';
 import { startShipper, type Shipper } from '../../src/fleet/shipper.js';
 import type { Flow } from '../../src/pipeline.js';
 import { openDatabase, openRawConnection } from '../../src/store/db.js';
 import { prune } from '../../src/store/retention.js';
 import { flowFor } from '../helpers/findings.js';
-import { startPostgres, type TestPostgres } from '../../bench/postgres.js';
 import { seed } from '../web/seed.js';
-import { capturedLogger, fleetTotals, localInstance, localTotals, sum, type LocalInstance } from './fleet-helpers.js';
+import { capturedLogger, fleetTotals, localInstance, localTotals, sum, type LocalInstance, postgresPerFile } from './fleet-helpers.js';
 
-let pg: TestPostgres;
-const cleanups: Array<() => unknown> = [];
-beforeAll(async () => {
-  pg = await startPostgres();
-});
-afterAll(async () => {
-  for (const c of cleanups.reverse()) await c();
-  pg?.close();
-});
+const fleetPg = postgresPerFile();
 
 function instance(): LocalInstance {
   const i = localInstance();
-  cleanups.push(() => i.close());
+  fleetPg.cleanup(() => i.close());
   return i;
 }
 
 async function fleet(url: string): Promise<FleetDb> {
   const db = await connectFleet(fleetTarget(url, {}));
-  cleanups.push(() => db.close());
+  fleetPg.cleanup(() => db.close());
   return db;
 }
 
 function shipper(i: LocalInstance, url: string, name: string, log = capturedLogger().log): Shipper {
   const s = startShipper({ dbPath: i.dbPath, target: fleetTarget(url, {}), name, log, intervalMs: 60_000 });
-  cleanups.push(() => s.close());
+  fleetPg.cleanup(() => s.close());
   return s;
 }
 
@@ -44,7 +35,7 @@ function recordDone(i: LocalInstance, flow: Flow): void {
 
 describe('shipping to the fleet database', () => {
   test('two instances with the same local ids arrive side by side; the fleet holds the sum of both', async () => {
-    const url = pg.createDatabase('two');
+    const url = fleetPg.pg.createDatabase('two');
     const [a, b] = [instance(), instance()];
     const now = Date.now();
     seed(a.store, now);
@@ -65,7 +56,7 @@ describe('shipping to the fleet database', () => {
   });
 
   test('sending again, even after the local marker is lost, stores nothing twice', async () => {
-    const url = pg.createDatabase('again');
+    const url = fleetPg.pg.createDatabase('again');
     const a = instance();
     seed(a.store, Date.now());
     const s = shipper(a, url, 'lab');
@@ -83,7 +74,7 @@ describe('shipping to the fleet database', () => {
   });
 
   test('new rows and grown roll-ups follow; roll-ups survive the local pruning of raw rows', async () => {
-    const url = pg.createDatabase('grow');
+    const url = fleetPg.pg.createDatabase('grow');
     const a = instance();
     const now = Date.now();
     const old = now - 40 * 86_400_000;
@@ -110,7 +101,7 @@ describe('shipping to the fleet database', () => {
   });
 
   test('a request waits for its outcome before it is shipped', async () => {
-    const url = pg.createDatabase('outcome');
+    const url = fleetPg.pg.createDatabase('outcome');
     const a = instance();
     const flow = flowFor('shop.example', Date.now());
     a.store.record(flow);
