@@ -3,7 +3,7 @@
  * fails part-way unwinds what it had started, every intercepted flow ends in one terminal event
  * even on an internal error, and failures are logged by error name with the flow id.
  */
-import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +19,7 @@ import { findMigrationsDir, loadMigrations } from '../src/store/migrate.js';
 import type { Stage } from '../src/pipeline.js';
 import { makeSink } from './helpers/proxy.js';
 import { startHttpsUpstream, type Upstream } from './helpers/upstream.js';
+import { migrationsUpTo } from './helpers/migrations.js';
 
 let root: string;
 let pki: TestPki;
@@ -84,8 +85,7 @@ describe('the data directory', () => {
 
   test('a database made by an older pinaudit is upgraded at start, and the log says so first; a new one is not announced', async () => {
     const old = config();
-    const upTo010 = join(root, `upto-010-${n}`);
-    cpSync(findMigrationsDir(), upTo010, { recursive: true, filter: (src) => !/\/(01[1-9]|0[2-9]\d|[1-9]\d\d)-[^/]*\.sql$/.test(src) });
+    const upTo010 = migrationsUpTo(join(root, `upto-${n}`), 10);
     mkdirSync(old.dataDir, { recursive: true, mode: 0o700 });
     openDatabase(join(old.dataDir, 'pinaudit.db'), { migrationsDir: upTo010 }).db.close();
     for (const c of [old, config()]) {

@@ -6,7 +6,7 @@
  */
 import { dayKey, type Database } from '../store/index.js';
 import { readCrawlBatch, type CrawlBatch } from './crawl-batch.js';
-import { REFERENCED, REQUEST_CHILDREN, ROLLUPS, TUNNELS, type RollupTable, type Stream } from './tables.js';
+import { REFERENCED, REQUEST_CHILDREN, ROLLUPS, SHIPPED_AS, TUNNELS, type RollupTable, type Stream } from './tables.js';
 
 export type Row = Record<string, unknown>;
 
@@ -69,7 +69,11 @@ export type Columns = ReadonlyMap<string, readonly string[]>;
 
 export function readBatch(db: Database, columns: Columns, marks: Marks, limit: number, now = Date.now()): LocalBatch {
   return db.transaction(() => {
-    const cols = (t: string): string => (columns.get(t) ?? []).join(', ');
+    const column = (t: string, c: string): string => {
+      const as = SHIPPED_AS[t]?.[c];
+      return as === undefined ? c : `${as} AS ${c}`;
+    };
+    const cols = (t: string): string => (columns.get(t) ?? []).map((c) => column(t, c)).join(', ');
     const next: Partial<Marks> = {};
     const related = new Map<string, Row[]>();
 

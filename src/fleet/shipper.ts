@@ -15,7 +15,7 @@ import { instanceId } from './instance.js';
 import { readBatch, readMarks, writeMarks, type Columns, type LocalBatch } from './local-batch.js';
 import { connectFleet, type FleetDb, type FleetTarget } from './pg.js';
 import { CRAWL_TABLES } from './crawl-batch.js';
-import { insertStatements, REFERENCED, REQUEST_CHILDREN, ROLLUPS, SHIPPED_TABLES, TUNNELS } from './tables.js';
+import { insertStatements, REFERENCED, REQUEST_CHILDREN, ROLLUPS, SHIPPED_AS, SHIPPED_TABLES, TUNNELS } from './tables.js';
 
 export interface ShipperOptions {
   /** The local database file. */
@@ -198,6 +198,7 @@ async function sharedColumns(db: FleetDb, local: Database): Promise<Columns> {
   for (const table of SHIPPED_TABLES) {
     const there = new Set(remote.filter((r) => r.table_name === table).map((r) => r.column_name));
     const here = (local.prepare(`SELECT name FROM pragma_table_info(?)`).all(table) as Array<{ name: string }>).map((r) => r.name);
+    here.push(...Object.keys(SHIPPED_AS[table] ?? {}));
     out.set(table, here.filter((c) => there.has(c)));
   }
   return out;

@@ -11,12 +11,12 @@
  *   locally, so they are shipped as they are, not rebuilt: each changed row overwrites the
  *   instance's copy, and the fleet's number is the sum of its instances' current numbers.
  *
- * Columns are those both databases have (local `PRAGMA table_info` ∩ the server's
- * information_schema), so a local column that the fleet schema does not have yet waits for a fleet
- * migration instead of failing the shipment.
+ * Columns are those both databases have (local `PRAGMA table_info` and {@link SHIPPED_AS}, ∩ the
+ * server's information_schema), so a local column that the fleet schema does not have yet waits for
+ * a fleet migration instead of failing the shipment.
  */
 
-import { ROLLUPS as STORE_ROLLUPS } from '../store/index.js';
+import { reasonsText, ROLLUPS as STORE_ROLLUPS } from '../store/index.js';
 import { CRAWL_TABLES } from './crawl-batch.js';
 
 /** A roll-up table and the columns that select the rows a batch of requests touched. */
@@ -55,6 +55,15 @@ export const ROLLUPS: readonly RollupTable[] = [
   { table: 'identifier_days', key: ['identifier_id', 'page_site', 'day'], touched: 'day-site', siteColumn: 'page_site' },
   { table: 'page_days', key: ['page_id', 'day'], touched: 'page-day' },
 ];
+
+/**
+ * Columns the local store keeps in another form, by the name and as the SQL the fleet's column is
+ * filled from: locally a request's reasons are ids of sentences kept once (store/reasons.ts), in
+ * the fleet the list of texts.
+ */
+export const SHIPPED_AS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  requests: { reasons: reasonsText('requests') },
+};
 
 /** Tunnel counts change without requests: every row of the recent days is sent again. */
 export const TUNNELS: RollupTable = { table: 'tunnel_days', key: ['day', 'site'], touched: 'day' };

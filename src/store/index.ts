@@ -39,6 +39,7 @@ export { dayKey, nextDay, parseDay, parseWhen, startOfDay } from './days.js';
 export { importLedger, type ImportLedger } from './imports.js';
 export { SIGHTING_REQUEST_LIMIT, type AdviceQueries, type ReachedDuring } from './query-advice.js';
 export { ROLLUPS, type Rollup } from './rollups.js';
+export { reasonsText } from './reasons.js';
 export type { AsyncExecutor, SqlRow } from './plan.js';
 export { findMigrationsDir, loadMigrations, pendingMigrations, type AppliedRow, type Migration, type MigrationReport } from './migrate.js';
 export {

@@ -6,9 +6,11 @@
  * than boolean arithmetic, `1 = 1` rather than `1`, an alias on every subquery, every grouped column
  * named, `string_agg`, window functions. The only differences are the {@link Dialect} hooks below:
  * the fleet holds the rows of many instances, so its table references can be narrowed to one
- * instance, its joins match the instance too, and its per-row keys lead with the instance; and a
- * search ignores case with each engine's own operator.
+ * instance, its joins match the instance too, and its per-row keys lead with the instance; a
+ * search ignores case with each engine's own operator; and SQLite keeps each sentence of a
+ * request's reasons once, where the fleet keeps the list of texts on the row.
  */
+import { reasonsText } from './reasons.js';
 
 /** A row as an engine returns it, before a plan gives it a type. */
 export type SqlRow = Record<string, unknown>;
@@ -50,6 +52,8 @@ export interface Dialect {
   tiebreak(alias: string, dir?: 'ASC' | 'DESC'): string;
   /** LIKE that ignores case (SQLite's LIKE already does for ASCII; PostgreSQL's needs ILIKE). */
   readonly like: 'LIKE' | 'ILIKE';
+  /** A request's reasons as a JSON array of texts (SQLite keeps each sentence once: reasons.ts). */
+  reasons(alias: string): string;
 }
 
 /** One machine's SQLite: plain table names, no instance anywhere. */
@@ -62,6 +66,7 @@ export const SQLITE: Dialect = {
   instanceOf: () => "''",
   tiebreak: () => '',
   like: 'LIKE',
+  reasons: reasonsText,
 };
 
 /**
@@ -79,6 +84,7 @@ export const POSTGRES: Dialect = {
   instanceOf: (alias) => `${alias}.instance_id`,
   tiebreak: (alias, dir = 'ASC') => `, ${alias}.instance_id ${dir}`,
   like: 'ILIKE',
+  reasons: (alias) => `${alias}.reasons`,
 };
 
 /** Runs statements at once (SQLite). */

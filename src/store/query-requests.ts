@@ -108,7 +108,7 @@ const SELECT = (d: Dialect): string => `SELECT ${d.instanceColumn('r')}r.id, r.f
   p.url AS pageUrl, r.attributed_by AS attributedBy, r.confidence, r.leak_level AS leakLevel, r.tag_id AS tagId,
   r.tag_event AS tagEvent, r.tag_value AS tagValue, r.tag_currency AS tagCurrency, r.tag_order_id AS tagOrderId,
   r.tag_partner AS tagPartner, r.hashed_email AS hashedEmail, r.hashed_email_algo AS hashedEmailAlgo,
-  r.logged_in AS loggedIn, r.gpc, r.dnt, r.client_hints AS clientHints, r.malformed, r.reasons,
+  r.logged_in AS loggedIn, r.gpc, r.dnt, r.client_hints AS clientHints, r.malformed, ${d.reasons('r')} AS reasons,
   r.block_mode AS blockMode, r.decision, r.decision_reason AS decisionReason, r.stripped,
   r.attempted AS attemptedLeak, r.reached AS reachedPinterest, r.page_reached AS pageReached,
   r.ids_attempted AS identifiersAttempted, r.ids_prevented AS identifiersPrevented, r.page_prevented AS pagePrevented,

@@ -1,6 +1,7 @@
 /**
  * Retention and purge. Pruning removes raw rows (requests, their identifier links and line items,
- * the per-day identifier and page tables, and identifiers and pages nobody refers to any more)
+ * the per-day identifier and page tables, and identifiers, pages and reason sentences nobody
+ * refers to any more)
  * older than the retention period, and keeps the roll-ups (rollups.ts), tunnel counts and the
  * history of the person's privacy switches (account_switches: a few rows, no browsing, and what
  * "since when" is read from). Purge is the
@@ -10,6 +11,7 @@
 import type { Database } from './db.js';
 import { importLedger } from './imports.js';
 import { dayKey, startOfDay } from './days.js';
+import { removeUnusedReasons } from './reasons.js';
 import { DAILY_ROLLUP, ROLLUPS } from './rollups.js';
 
 /** How many rows a prune or purge removed. */
@@ -86,7 +88,7 @@ function removeBefore(db: Database, cutoff: number, includeRollups: boolean): Pr
       report.tunnels = db.prepare('DELETE FROM tunnel_days WHERE day < ?').run(day).changes;
       db.prepare('DELETE FROM account_switches WHERE time < ?').run(cutoff);
     }
-    removeOrphans(db, report);
+    removeOrphans(db, report, includeRollups);
   }).immediate();
   return report;
 }
@@ -105,6 +107,7 @@ function removeAll(db: Database): PruneReport {
     report.requests = db.prepare('DELETE FROM requests').run().changes;
     report.identifiers = db.prepare('DELETE FROM identifiers').run().changes;
     report.pages = db.prepare('DELETE FROM pages').run().changes;
+    db.exec('DELETE FROM reason_texts');
     for (const r of ROLLUPS) {
       const n = db.prepare(`DELETE FROM ${r.table}`).run().changes;
       if (r === DAILY_ROLLUP) report.rollups = n;
@@ -115,7 +118,7 @@ function removeAll(db: Database): PruneReport {
   return report;
 }
 
-function removeOrphans(db: Database, report: PruneReport): void {
+function removeOrphans(db: Database, report: PruneReport, always: boolean): void {
   report.identifiers = db
     .prepare(
       `DELETE FROM identifiers WHERE
@@ -130,4 +133,8 @@ function removeOrphans(db: Database, report: PruneReport): void {
          NOT EXISTS (SELECT 1 FROM page_days d WHERE d.page_id = pages.id)`,
     )
     .run().changes;
+  // A sentence can name a page or an identifier: it goes with the last request that used it.
+  // Finding them reads every request's list (0.9 s on a million), so a prune that removed no
+  // request skips it; a purge, the user's "forget", always looks.
+  if (report.requests > 0 || always) removeUnusedReasons(db);
 }

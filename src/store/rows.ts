@@ -38,7 +38,6 @@ export interface RequestFacts {
   dnt: number | null;
   client_hints: number | null;
   malformed: string;
-  reasons: string;
   block_mode: string | null;
   decision: string | null;
   decision_reason: string | null;
@@ -63,6 +62,8 @@ export interface PendingRequest {
   columns: RequestColumns;
   day: string;
   pageUrl: string | null;
+  /** The reasons' sentences, in order; the writer stores each once (reasons.ts). */
+  reasons: readonly string[];
   identifiers: StoredIdentifier[];
   lineItems: LineItem[];
 }
@@ -122,7 +123,6 @@ export function toPending(flow: Flow, blockMode: string | null): PendingRequest 
     dnt: bool(finding?.signals.dnt),
     client_hints: bool(finding?.signals.clientHints),
     malformed: jsonList(finding?.malformed),
-    reasons: jsonList(finding?.reasons),
     block_mode: blockMode,
     decision: decision?.action ?? null,
     decision_reason: decision?.reason ?? null,
@@ -133,6 +133,7 @@ export function toPending(flow: Flow, blockMode: string | null): PendingRequest 
     columns,
     day: dayKey(obs.time),
     pageUrl: finding?.page.url ?? null,
+    reasons: finding?.reasons ?? [],
     identifiers,
     lineItems: tag?.lineItems ?? [],
   };

@@ -1,11 +1,12 @@
 /**
  * The SQL side of one writer flush: inserts requests with their identifiers, line items and
- * pages, applies completions, and folds the batch into the roll-ups. Pages, identifiers and
- * roll-up keys are aggregated in memory first, so each is written once per batch however many
- * requests share it. Runs inside the caller's transaction.
+ * pages, applies completions, and folds the batch into the roll-ups. Pages, identifiers, reason
+ * sentences and roll-up keys are aggregated in memory first, so each is written once per batch
+ * however many requests share it. Runs inside the caller's transaction.
  */
 import type { Database, Statement } from './db.js';
 import type { OutcomeColumns, PendingRequest, RequestColumns } from './rows.js';
+import { reasonIdsWriter } from './reasons.js';
 import { COUNTERS, ROLLUPS, upsertSql, type CounterName } from './rollups.js';
 
 /** One insert of a batch; `outcome` is set when the completion is already known. */
@@ -26,7 +27,7 @@ const REQUEST_COLUMNS = [
   'flow_id', 'time', 'client', 'source', 'method', 'host', 'connect_host', 'path', 'category', 'third_party',
   'page_site', 'page_id', 'attributed_by', 'confidence', 'leak_level', 'tag_id', 'tag_event', 'tag_value',
   'tag_currency', 'tag_order_id', 'tag_partner', 'hashed_email', 'hashed_email_algo', 'logged_in', 'gpc', 'dnt',
-  'client_hints', 'malformed', 'reasons', 'block_mode', 'decision', 'decision_reason', 'stripped', 'ids_attempted',
+  'client_hints', 'malformed', 'reason_ids', 'block_mode', 'decision', 'decision_reason', 'stripped', 'ids_attempted',
   'ids_prevented', 'page_prevented', 'attempted', 'reached', 'page_reached', 'logged_in_reached', 'hashed_email_reached',
   'outcome', 'status', 'bytes', 'error_kind', 'error_message', 'completed_at',
 ] as const;
@@ -35,8 +36,11 @@ const NO_OUTCOME: Record<keyof OutcomeColumns, null> = {
   outcome: null, status: null, bytes: null, error_kind: null, error_message: null, completed_at: null,
 };
 
-/** Where each of REQUEST_COLUMNS comes from: the page id looked up, the outcome, or the request's columns. */
-const SOURCE = REQUEST_COLUMNS.map((k) => (k === 'page_id' ? 'page' : k in NO_OUTCOME ? 'outcome' : 'request'));
+/**
+ * Where each of REQUEST_COLUMNS comes from: the page id looked up, the reasons' sentence ids, the
+ * outcome, or the request's columns.
+ */
+const SOURCE = REQUEST_COLUMNS.map((k) => (k === 'page_id' ? 'page' : k === 'reason_ids' ? 'reasons' : k in NO_OUTCOME ? 'outcome' : 'request'));
 
 /** Every counter any roll-up has, computed once per request. */
 const COUNTER_NAMES = Object.keys(COUNTERS) as CounterName[];
@@ -95,6 +99,7 @@ export function prepareWriteStatements(db: Database) {
     identifierDay: db.prepare(upsertDetail('identifier_days', ['identifier_id', 'page_site', 'day'])),
     pageDay: db.prepare(upsertDetail('page_days', ['page_id', 'day'])),
     rollups: ROLLUPS.map((r) => db.prepare(upsertSql(r))),
+    reasonIds: reasonIdsWriter(db),
     tunnel: db.prepare(
       'INSERT INTO tunnel_days (day, site, count) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET count = count + excluded.count',
     ),
@@ -107,6 +112,7 @@ export function prepareWriteStatements(db: Database) {
  */
 export function writeBatch(s: WriteStatements, batch: Batch): Array<number | null> {
   const pageIds = upsertPages(s, batch.inserts);
+  const reasonIds = s.reasonIds();
   const identifierIds = upsertIdentifiers(s, batch.inserts);
   const rowIds: Array<number | null> = [];
   const aggs = ROLLUPS.map(() => new Map<string, Agg>());
@@ -120,7 +126,9 @@ export function writeBatch(s: WriteStatements, batch: Batch): Array<number | nul
     const args = new Array<unknown>(REQUEST_COLUMNS.length);
     for (let i = 0; i < args.length; i++) {
       const k = REQUEST_COLUMNS[i]!;
-      args[i] = SOURCE[i] === 'request' ? c[k as keyof RequestColumns] : SOURCE[i] === 'outcome' ? o[k as keyof OutcomeColumns] : pageId;
+      const from = SOURCE[i];
+      args[i] = from === 'request' ? c[k as keyof RequestColumns] : from === 'outcome' ? o[k as keyof OutcomeColumns]
+        : from === 'page' ? pageId : reasonIds(pending.reasons);
     }
     const inserted = s.insertRequest.run(...args);
     if (inserted.changes === 0) {

@@ -3,6 +3,7 @@ import { connectFleet, fleetTarget, type FleetDb } from '../../src/fleet/pg.js';
 import { startShipper, type Shipper } from '../../src/fleet/shipper.js';
 import type { Flow } from '../../src/pipeline.js';
 import { openDatabase, openRawConnection } from '../../src/store/db.js';
+import { openQueries } from '../../src/store/queries.js';
 import { prune } from '../../src/store/retention.js';
 import { flowFor } from '../helpers/findings.js';
 import { seed } from '../web/seed.js';
@@ -53,6 +54,13 @@ describe('shipping to the fleet database', () => {
     // Same local ids on both instances.
     const ids = await db.query<{ instance_id: string; n: string }>('SELECT instance_id, count(*) AS n FROM requests WHERE id <= 7 GROUP BY instance_id');
     expect(ids.map((r) => Number(r.n))).toEqual([7, 7]);
+    // Reasons arrive as the texts the instance shows, not as its local sentence ids.
+    const queries = openQueries(a.dbPath);
+    const shown = Object.fromEntries(queries.requests({}, { limit: 100 }).rows.map((r) => [r.flowId, r.reasons]));
+    queries.close();
+    expect(Object.values(shown).flat().length).toBeGreaterThan(0);
+    const shipped = await db.query<{ flow_id: string; reasons: string }>('SELECT flow_id, reasons FROM requests WHERE instance_id = $1', [sa.instanceId]);
+    expect(Object.fromEntries(shipped.map((r) => [r.flow_id, JSON.parse(r.reasons) as unknown]))).toEqual(shown);
   });
 
   test('sending again, even after the local marker is lost, stores nothing twice', async () => {

@@ -1,9 +1,9 @@
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import { openDatabase } from '../../src/store/db.js';
-import { findMigrationsDir } from '../../src/store/migrate.js';
+import { migrationsUpTo } from '../helpers/migrations.js';
 
 let dir: string;
 beforeEach(() => {
@@ -19,8 +19,7 @@ const at = (day: number, hour: number): number => new Date(2025, 5, day, hour).g
  * pruned day (10 June) that only has its roll-up.
  */
 function seed004(path: string): void {
-  const upTo004 = join(dir, 'upto-004');
-  cpSync(findMigrationsDir(), upTo004, { recursive: true, filter: (src) => !/\/(0(0[5-9]|[1-9]\d)|[1-9]\d\d)-[^/]*\.sql$/.test(src) });
+  const upTo004 = migrationsUpTo(dir, 4);
   const { db } = openDatabase(path, { migrationsDir: upTo004 });
   db.prepare("INSERT INTO pages (id, url, site, first_seen, last_seen) VALUES (1, 'https://shop.example/p/1', 'shop.example', 0, 0)").run();
   db.prepare("INSERT INTO pages (id, url, site, first_seen, last_seen) VALUES (2, 'https://shop.example/', 'shop.example', 0, 0)").run();

@@ -1,9 +1,9 @@
-import { cpSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import { openDatabase } from '../../src/store/db.js';
-import { findMigrationsDir } from '../../src/store/migrate.js';
+import { migrationsUpTo } from '../helpers/migrations.js';
 
 let dir: string;
 beforeEach(() => {
@@ -16,9 +16,7 @@ const TABLES = ['requests', 'identifiers', 'request_identifiers', 'purchase_item
 
 /** A database as 010 left it, with a request of each kind pointing at pages, identifiers and line items. */
 function seed010(path: string): void {
-  const upTo010 = join(dir, 'upto-010');
-  cpSync(findMigrationsDir(), upTo010, { recursive: true, filter: (src) => !/\/(01[1-9]|0[2-9]\d|[1-9]\d\d)-[^/]*\.sql$/.test(src) });
-  const { db } = openDatabase(path, { migrationsDir: upTo010 });
+  const { db } = openDatabase(path, { migrationsDir: migrationsUpTo(dir, 10) });
   db.exec(`
     INSERT INTO pages (id, url, site, first_seen, last_seen) VALUES (1, 'https://shop.example/p/1', 'shop.example', 1, 2);
     INSERT INTO identifiers (id, name, kind, value, first_seen, last_seen)
@@ -48,14 +46,14 @@ test('011 keeps every row, id and key of the rebuilt tables, and their constrain
   const path = join(dir, 'a.db');
   seed010(path);
   const before = (() => {
-    const { db } = openDatabase(path, { migrationsDir: join(dir, 'upto-010') });
+    const { db } = openDatabase(path, { migrationsDir: migrationsUpTo(dir, 10) });
     try {
       return dump(db);
     } finally {
       db.close();
     }
   })();
-  const { db, migrations } = openDatabase(path);
+  const { db, migrations } = openDatabase(path, { migrationsDir: migrationsUpTo(dir, 11) });
   try {
     expect(migrations.applied).toEqual(['011-cheap-checks.sql']);
     // The log the rebuild wrote was copied into the database and emptied.
@@ -83,7 +81,7 @@ test('011 keeps every row, id and key of the rebuilt tables, and their constrain
 });
 
 test('the rewritten constraints refuse and accept exactly what the old ones did', () => {
-  const { db } = openDatabase(join(dir, 'b.db'));
+  const { db } = openDatabase(join(dir, 'b.db'), { migrationsDir: migrationsUpTo(dir, 11) });
   try {
     const request = (column: string, value: unknown): (() => void) => () =>
       db.prepare(`INSERT INTO requests (flow_id, time, client, source, method, host, path, ${column}) VALUES ('f', 1, 'c', 'proxy', 'GET', 'h', '/', ?)`).run(value);

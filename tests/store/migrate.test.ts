@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { openDatabase, openRawConnection } from '../../src/store/db.js';
 import { StoreError } from '../../src/store/errors.js';
 import { findMigrationsDir, loadMigrations, migrate } from '../../src/store/migrate.js';
+import { migrationsUpTo } from '../helpers/migrations.js';
 
 let dir: string;
 beforeEach(() => {
@@ -109,8 +110,7 @@ describe('migrations', () => {
   });
 
   test('upgrading a 001 database fills the later roll-ups from what it holds', () => {
-    const only001 = join(dir, 'only-001');
-    cpSync(findMigrationsDir(), only001, { recursive: true, filter: (src) => !/\/0(0[2-9]|[1-9]\d)-[^/]*\.sql$/.test(src) });
+    const only001 = migrationsUpTo(dir, 1);
     const path = join(dir, 'a.db');
     const old = openDatabase(path, { migrationsDir: only001 });
     expect(old.migrations.applied).toEqual(['001-initial.sql']);

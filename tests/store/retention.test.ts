@@ -25,6 +25,8 @@ beforeEach(() => {
       finding: {
         page: { site: 'shop.example', url: `https://shop.example/day-${day}-page`, attributedBy: 'referer', confidence: 'high' },
         identifiers: day === 1 ? [OLD_ONLY, EVERY_DAY] : [EVERY_DAY],
+        // A sentence of its own naming the page, and one every request shares.
+        reasons: [`Referer names https://shop.example/day-${day}-page.`, 'Third party.'],
       },
     }));
     store.tunnel({ client: 'c', host: 'www.news.example', site: 'news.example', url: null, time: at(day) });
@@ -37,7 +39,7 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 const count = (db: Database, table: string): number => db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
 
 describe('retention', () => {
-  test('prunes raw rows older than N days on open, keeps the roll-ups, cleans links and orphans', () => {
+  test('prunes raw rows older than N days on open, keeps the roll-ups, cleans links, orphans and unused reason sentences', () => {
     const store = createStore({ path, retentionDays: 2, now: () => at(5, 15) });
     const db = openRawConnection(path);
     try {
@@ -48,6 +50,10 @@ describe('retention', () => {
         'https://shop.example/day-3-page', 'https://shop.example/day-4-page', 'https://shop.example/day-5-page',
       ]);
       expect(count(db, 'request_identifiers')).toBe(3);
+      expect(db.prepare('SELECT text FROM reason_texts ORDER BY text').pluck().all()).toEqual([
+        'Referer names https://shop.example/day-3-page.', 'Referer names https://shop.example/day-4-page.',
+        'Referer names https://shop.example/day-5-page.', 'Third party.',
+      ]);
       expect(db.prepare('SELECT min(day) FROM identifier_days').pluck().get()).toBe('2025-06-03');
       expect(db.prepare('SELECT sum(requests) FROM daily_rollup').pluck().get()).toBe(5);
       expect(count(db, 'tunnel_days')).toBe(5);
@@ -100,7 +106,7 @@ describe('retention', () => {
     expect(before.includes('day-1-page')).toBe(true);
     const { db } = openDatabase(path);
     expect(purge(db, { all: true })).toMatchObject({ requests: 5, identifiers: 2, pages: 5, rollups: 5, tunnels: 5 });
-    for (const t of ['requests', 'identifiers', 'pages', 'daily_rollup', 'tunnel_days', 'identifier_days', 'page_days']) {
+    for (const t of ['requests', 'identifiers', 'pages', 'reason_texts', 'daily_rollup', 'tunnel_days', 'identifier_days', 'page_days']) {
       expect(count(db, t)).toBe(0);
     }
     const bytes = Buffer.concat([path, `${path}-wal`].filter(existsSync).map((p) => readFileSync(p)));

@@ -40,13 +40,13 @@ describe('the path column', () => {
 });
 
 describe('lists', () => {
-  test('are stored as JSON, empty ones as []', () => {
+  test('are stored as JSON, empty ones as []; reasons stay sentences for the writer', () => {
     const flow = makeFlow({ finding: { malformed: [], reasons: ['one', 'two "quoted"'] }, decision: { stripped: ['cookie', 'referer'] } });
-    const c = toPending(flow, 'strip').columns;
-    expect(JSON.parse(c.reasons)).toEqual(['one', 'two "quoted"']);
-    expect(c.malformed).toBe('[]');
-    expect(c.stripped).toBe('["cookie","referer"]');
-    const bare = toPending(makeFlow({ finding: null, decision: null }), null).columns;
-    expect([bare.malformed, bare.reasons, bare.stripped]).toEqual(['[]', '[]', '[]']);
+    const pending = toPending(flow, 'strip');
+    expect(pending.reasons).toEqual(['one', 'two "quoted"']);
+    expect(pending.columns.malformed).toBe('[]');
+    expect(pending.columns.stripped).toBe('["cookie","referer"]');
+    const bare = toPending(makeFlow({ finding: null, decision: null }), null);
+    expect([bare.columns.malformed, bare.columns.stripped, bare.reasons]).toEqual(['[]', '[]', []]);
   });
 });

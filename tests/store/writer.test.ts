@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { Pipeline } from '../../src/pipeline.js';
 import { openRawConnection, type Database } from '../../src/store/db.js';
+import { openQueries } from '../../src/store/queries.js';
 import { createStore, recordStage, type Store, type StoreOptions } from '../../src/store/writer.js';
 import { makeFlow, makeTag, nextFlowId } from '../helpers/findings.js';
 
@@ -189,7 +190,9 @@ describe('writer', () => {
       page_reached: 0,
       hashed_email_reached: 1,
     });
-    expect(JSON.parse(row.reasons as string)).toEqual(flow.finding?.reasons);
+    const texts = db.prepare('SELECT id, text FROM reason_texts').all() as Array<{ id: number; text: string }>;
+    const byId = new Map(texts.map((t) => [t.id, t.text]));
+    expect((JSON.parse(row.reason_ids as string) as number[]).map((id) => byId.get(id))).toEqual(flow.finding?.reasons);
     expect(db.prepare('SELECT url FROM pages').pluck().all()).toEqual(['https://shop.example/products/42']);
     // The store copies what the policy said it prevented; it does not work it out again.
     expect(db.prepare('SELECT i.name, ri.source, ri.prevented FROM request_identifiers ri JOIN identifiers i ON i.id = ri.identifier_id ORDER BY i.name').all())
@@ -201,6 +204,51 @@ describe('writer', () => {
     expect(db.prepare('SELECT item_id, name, price, quantity FROM purchase_items').all()).toEqual([
       { item_id: 'sku-1', name: 'Lamp', price: 29.95, quantity: 2 },
     ]);
+  });
+
+  test('a sentence shared by requests is stored once; each request reads its own reasons back, in order', () => {
+    const store = open({ flushIntervalMs: 60_000 });
+    const lists = [
+      ['Referer names the page: https://shop.example/a.', 'Third party.'],
+      ['Third party.', 'Referer names the page: https://shop.example/a.'],
+      [],
+      ['Third party.', 'Tag id 26 names the advertiser; event `pagevisit`.', 'Third party.'],
+    ];
+    const flows = lists.map((reasons) => makeFlow({ finding: { reasons } }));
+    store.record(flows[0]!);
+    store.record(flows[1]!);
+    store.flush();
+    // The next batch finds the sentences the first one stored.
+    store.record(flows[2]!);
+    store.record(flows[3]!);
+    store.flush();
+    const db = reader();
+    expect(count(db, 'SELECT count(*) FROM reason_texts')).toBe(3);
+    const queries = openQueries(join(dir, 'p.db'));
+    try {
+      const rows = queries.requests({}, { limit: 10 }).rows;
+      const byFlow = new Map(rows.map((r) => [r.flowId, r.reasons]));
+      expect(flows.map((f) => byFlow.get(f.observation.id))).toEqual(lists);
+    } finally {
+      queries.close();
+    }
+  });
+
+  test('a batch that failed after adding sentences leaves no ids behind: the retry adds them again', () => {
+    const store = open({ flushIntervalMs: 60_000 });
+    const db = reader();
+    // Fails at the end of the batch, after the sentences and the request row were written.
+    db.exec(`CREATE TRIGGER fail_tunnels BEFORE INSERT ON tunnel_days BEGIN SELECT RAISE(ABORT, 'disk is full'); END`);
+    store.record(makeFlow({ finding: { reasons: ['Only this.'] } }));
+    store.visit({ time: Date.now(), client: '127.0.0.1', host: 'shop.example', site: 'shop.example', url: null });
+    store.flush();
+    expect(store.health().lastError).toMatch(/disk is full/);
+    expect(count(db, 'SELECT count(*) FROM reason_texts')).toBe(0);
+    db.exec('DROP TRIGGER fail_tunnels');
+    store.flush();
+    expect(store.health().lastError).toBeNull();
+    const ids = JSON.parse(db.prepare('SELECT reason_ids FROM requests').pluck().get() as string) as number[];
+    expect(ids.map((id) => db.prepare('SELECT text FROM reason_texts WHERE id = ?').pluck().get(id))).toEqual(['Only this.']);
   });
 
   test('a flow the classifier failed on is still recorded, with category null', () => {
