@@ -2,24 +2,25 @@
 -- request row keeps their ids in order, as a JSON array (`reasons` becomes `reason_ids`).
 --
 -- Classification explains every request in the same few sentences: the endpoint's role, how the
--- page was found, the tag id, the identifiers sent. They were most of each row (about 300 of 550
+-- page was found, the tag id, the identifiers sent. They were most of each row (about 280 of 550
 -- bytes for a tag beacon), so every insert wrote and committed them again. A sentence that names a
--- page or an identifier is shared by the requests that name the same one. Retention and purge
--- remove the sentences no request uses any more (retention.ts), so a forgotten page is not kept
--- here either.
+-- page or an identifier is shared by the requests that name the same one. `last_used` is the time
+-- of the newest request listing the sentence: retention removes requests older than a cut-off, and
+-- with them the sentences last used before it, so a forgotten page is not kept here either.
 --
 -- On an existing database every row's list is rewritten once; the order of each list is kept. A
 -- list that is not valid JSON was shown as no reasons before and becomes `[]`.
 
 CREATE TABLE reason_texts (
-  id   INTEGER PRIMARY KEY,
-  text TEXT NOT NULL UNIQUE
+  id        INTEGER PRIMARY KEY,
+  text      TEXT NOT NULL UNIQUE,
+  last_used INTEGER NOT NULL           -- ms: time of the newest request listing it
 );
 
-INSERT OR IGNORE INTO reason_texts (text)
-  SELECT j.value FROM requests r, json_each(r.reasons) j
+INSERT INTO reason_texts (text, last_used)
+  SELECT j.value, max(r.time) FROM requests r, json_each(r.reasons) j
   WHERE json_valid(r.reasons) AND j.type = 'text'
-  ORDER BY r.id, j.key;
+  GROUP BY j.value;
 
 ALTER TABLE requests RENAME COLUMN reasons TO reason_ids;
 

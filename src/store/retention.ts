@@ -11,7 +11,7 @@
 import type { Database } from './db.js';
 import { importLedger } from './imports.js';
 import { dayKey, startOfDay } from './days.js';
-import { removeUnusedReasons } from './reasons.js';
+import { removeReasonsBefore } from './reasons.js';
 import { DAILY_ROLLUP, ROLLUPS } from './rollups.js';
 
 /** How many rows a prune or purge removed. */
@@ -88,7 +88,9 @@ function removeBefore(db: Database, cutoff: number, includeRollups: boolean): Pr
       report.tunnels = db.prepare('DELETE FROM tunnel_days WHERE day < ?').run(day).changes;
       db.prepare('DELETE FROM account_switches WHERE time < ?').run(cutoff);
     }
-    removeOrphans(db, report, includeRollups);
+    removeOrphans(db, report);
+    // A sentence can name a page or an identifier: it goes with the last request that used it.
+    removeReasonsBefore(db, cutoff);
   }).immediate();
   return report;
 }
@@ -118,7 +120,7 @@ function removeAll(db: Database): PruneReport {
   return report;
 }
 
-function removeOrphans(db: Database, report: PruneReport, always: boolean): void {
+function removeOrphans(db: Database, report: PruneReport): void {
   report.identifiers = db
     .prepare(
       `DELETE FROM identifiers WHERE
@@ -133,8 +135,4 @@ function removeOrphans(db: Database, report: PruneReport, always: boolean): void
          NOT EXISTS (SELECT 1 FROM page_days d WHERE d.page_id = pages.id)`,
     )
     .run().changes;
-  // A sentence can name a page or an identifier: it goes with the last request that used it.
-  // Finding them reads every request's list (0.9 s on a million), so a prune that removed no
-  // request skips it; a purge, the user's "forget", always looks.
-  if (report.requests > 0 || always) removeUnusedReasons(db);
 }

@@ -112,7 +112,7 @@ export function prepareWriteStatements(db: Database) {
  */
 export function writeBatch(s: WriteStatements, batch: Batch): Array<number | null> {
   const pageIds = upsertPages(s, batch.inserts);
-  const reasonIds = s.reasonIds();
+  const reasons = s.reasonIds();
   const identifierIds = upsertIdentifiers(s, batch.inserts);
   const rowIds: Array<number | null> = [];
   const aggs = ROLLUPS.map(() => new Map<string, Agg>());
@@ -128,7 +128,7 @@ export function writeBatch(s: WriteStatements, batch: Batch): Array<number | nul
       const k = REQUEST_COLUMNS[i]!;
       const from = SOURCE[i];
       args[i] = from === 'request' ? c[k as keyof RequestColumns] : from === 'outcome' ? o[k as keyof OutcomeColumns]
-        : from === 'page' ? pageId : reasonIds(pending.reasons);
+        : from === 'page' ? pageId : reasons.of(pending.reasons, c.time);
     }
     const inserted = s.insertRequest.run(...args);
     if (inserted.changes === 0) {
@@ -155,6 +155,7 @@ export function writeBatch(s: WriteStatements, batch: Batch): Array<number | nul
       for (let j = 0; j < idx.length; j++) e.counts[j]! += values[idx[j]!]!;
     });
   }
+  reasons.finish();
   for (const u of batch.updates) s.updateOutcome.run({ ...u.outcome, id: u.rowId });
   for (const e of idDays.values()) s.identifierDay.run(...e.key, e.requests, e.reached);
   for (const e of pageDays.values()) s.pageDay.run(...e.key, e.requests, e.reached);

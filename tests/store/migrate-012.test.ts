@@ -34,10 +34,16 @@ test('012 stores each sentence once and every request reads back the same reason
   const { db, migrations } = openDatabase(path);
   try {
     expect(migrations.applied).toEqual(['012-reason-texts.sql']);
-    expect(db.prepare('SELECT text FROM reason_texts ORDER BY id').pluck().all()).toEqual([
-      'Referer names the page: https://shop.example/a.', 'Third party.', 'Quote " and \\ and ünïcode.',
+    // Each sentence once, with the time of the newest request listing it (f-1 at 1000, f-2 at 1001).
+    const texts = db.prepare('SELECT id, text, last_used AS lastUsed FROM reason_texts').all() as Array<{ id: number; text: string; lastUsed: number }>;
+    expect(texts.map((t) => [t.text, t.lastUsed]).sort()).toEqual([
+      ['Quote " and \\ and ünïcode.', 1001], ['Referer names the page: https://shop.example/a.', 1001], ['Third party.', 1001],
     ]);
-    expect(db.prepare('SELECT reason_ids FROM requests ORDER BY id').pluck().all()).toEqual(['[1,2]', '[2,1,3]', '[]', '[]']);
+    const text = new Map(texts.map((t) => [t.id, t.text]));
+    const lists = db.prepare('SELECT reason_ids FROM requests ORDER BY id').pluck().all() as string[];
+    expect(lists.map((l) => (JSON.parse(l) as number[]).map((id) => text.get(id)))).toEqual([
+      JSON.parse(STORED['f-1']!), JSON.parse(STORED['f-2']!), [], [],
+    ]);
   } finally {
     db.close();
   }

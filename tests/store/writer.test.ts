@@ -214,7 +214,8 @@ describe('writer', () => {
       [],
       ['Third party.', 'Tag id 26 names the advertiser; event `pagevisit`.', 'Third party.'],
     ];
-    const flows = lists.map((reasons) => makeFlow({ finding: { reasons } }));
+    // Out of order in the first batch: a sentence keeps its newest time, not its last written.
+    const flows = lists.map((reasons, i) => makeFlow({ observation: { time: Date.UTC(2025, 5, 10, 12, 0, [3, 1, 2, 4][i]) }, finding: { reasons } }));
     store.record(flows[0]!);
     store.record(flows[1]!);
     store.flush();
@@ -224,6 +225,14 @@ describe('writer', () => {
     store.flush();
     const db = reader();
     expect(count(db, 'SELECT count(*) FROM reason_texts')).toBe(3);
+    // Each sentence remembers its newest request, across batches: retention removes it after that one.
+    const lastUsed = Object.fromEntries(db.prepare('SELECT text, last_used FROM reason_texts').raw().all() as Array<[string, number]>);
+    const at = (i: number): number => flows[i]!.observation.time;
+    expect(lastUsed).toEqual({
+      'Referer names the page: https://shop.example/a.': Math.max(at(0), at(1)),
+      'Third party.': Math.max(at(0), at(1), at(3)),
+      'Tag id 26 names the advertiser; event `pagevisit`.': at(3),
+    });
     const queries = openQueries(join(dir, 'p.db'));
     try {
       const rows = queries.requests({}, { limit: 10 }).rows;
