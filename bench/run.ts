@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Pool, ProxyAgent, type Dispatcher } from 'undici';
+import { openRawConnection } from '../src/store/db.js';
 import { benchClassify } from './classify.js';
 import { benchStore } from './store.js';
 import { benchDashboard } from './dashboard.js';
@@ -134,6 +135,10 @@ async function main(): Promise<void> {
       }
     }
     for (const d of Object.values(dispatchers)) await d.close();
+    // The cost of recording is only a working store's: one that failed would look almost free.
+    await new Promise((r) => setTimeout(r, 500));
+    const stored = storedRequests(join(tmp, 'data', 'pinaudit.db'));
+    if (stored < mitmRequests) throw new Error(`pinaudit stored ${stored} of the ${mitmRequests} requests it answered: its store failed, so the recording figures would be wrong`);
     const pick = (k: string): Throughput => {
       const list = results[k]!;
       const rps = median(list.map((t) => t.rps));
@@ -245,7 +250,7 @@ async function profileOnce(dir: string, upstreamCa: string, upPort: number, url:
   );
   const ca = readFileSync(join(dir, '..', 'ca', 'pinaudit-ca.pem'), 'utf8');
   const agent = new ProxyAgent({ uri: `http://127.0.0.1:${p.match[1]}`, connections: CONNECTIONS, requestTls: { ca } });
-  await throughput(agent, url, CONNECTIONS, 1000); // warm up: connections, leaf, JIT
+  const warm = await throughput(agent, url, CONNECTIONS, 1000); // warm up: connections, leaf, JIT
   const from = Date.now() - spawned;
   const load = await throughput(agent, url, CONNECTIONS, ROUNDS * ROUND_MS);
   const to = Date.now() - spawned;
@@ -255,8 +260,22 @@ async function profileOnce(dir: string, upstreamCa: string, upPort: number, url:
   await exited;
   const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
   if (!file) throw new Error(`no CPU profile written in ${dir}`);
+  // A store that fails costs almost nothing: its share would not be a working store's.
+  const answered = warm.requests + load.requests;
+  const stored = storedRequests(join(dir, 'data', 'pinaudit.db'));
+  if (stored < answered) throw new Error(`the profiled pinaudit stored ${stored} of the ${answered} requests it answered: its store failed, so its profile says nothing about recording`);
   // Only the measured load: start-up (module loading, CA) and shutdown are not per request.
   return { ...profileShares(join(dir, file), { fromMs: from, toMs: to }), rps: load.rps };
+}
+
+/** Requests a pinaudit's database holds. */
+function storedRequests(path: string): number {
+  const db = openRawConnection(path);
+  try {
+    return db.prepare('SELECT count(*) FROM requests').pluck().get() as number;
+  } finally {
+    db.close();
+  }
 }
 
 main().catch((err: unknown) => {
