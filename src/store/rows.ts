@@ -133,7 +133,7 @@ export function toPending(flow: Flow, blockMode: string | null): PendingRequest 
     columns,
     day: dayKey(obs.time),
     pageUrl: finding?.page.url ?? null,
-    reasons: finding?.reasons ?? [],
+    reasons: finding ? finding.reasons.slice() : [],
     identifiers,
     lineItems: tag?.lineItems ?? [],
   };

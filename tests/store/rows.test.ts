@@ -46,6 +46,9 @@ describe('lists', () => {
     expect(pending.reasons).toEqual(['one', 'two "quoted"']);
     expect(pending.columns.malformed).toBe('[]');
     expect(pending.columns.stripped).toBe('["cookie","referer"]');
+    // A copy: a stage that changes the finding after it was recorded does not change the row.
+    flow.finding?.reasons.push('added later');
+    expect(pending.reasons).toEqual(['one', 'two "quoted"']);
     const bare = toPending(makeFlow({ finding: null, decision: null }), null);
     expect([bare.columns.malformed, bare.columns.stripped, bare.reasons]).toEqual(['[]', '[]', []]);
   });
