@@ -127,7 +127,15 @@ export function toPending(flow: Flow, blockMode: string | null): PendingRequest 
     decision: decision?.action ?? null,
     decision_reason: decision?.reason ?? null,
     stripped: jsonList(decision?.stripped),
-    ...facts,
+    // Named, not spread: a spread copies by name lookups, per request.
+    ids_attempted: facts.ids_attempted,
+    ids_prevented: facts.ids_prevented,
+    page_prevented: facts.page_prevented,
+    attempted: facts.attempted,
+    reached: facts.reached,
+    page_reached: facts.page_reached,
+    logged_in_reached: facts.logged_in_reached,
+    hashed_email_reached: facts.hashed_email_reached,
   };
   return {
     columns,

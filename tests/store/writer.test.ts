@@ -6,6 +6,7 @@ import { Pipeline } from '../../src/pipeline.js';
 import { openRawConnection, type Database } from '../../src/store/db.js';
 import { openQueries } from '../../src/store/queries.js';
 import { createStore, recordStage, type Store, type StoreOptions } from '../../src/store/writer.js';
+import { prepareWriteStatements } from '../../src/store/write-batch.js';
 import { makeFlow, makeTag, nextFlowId } from '../helpers/findings.js';
 
 let dir: string;
@@ -120,6 +121,42 @@ describe('writer', () => {
     store.flush();
     const rows = reader().prepare('SELECT outcome, status FROM requests').all();
     expect(rows).toEqual([{ outcome: 'blocked', status: 204 }]);
+  });
+
+  test('the insert writes every column of a request row but its id', () => {
+    const db = reader();
+    open().flush();
+    const insert = prepareWriteStatements(db).insertRequest.source;
+    const listed = /INSERT INTO requests \(([^)]*)\)/.exec(insert)?.[1]?.split(',').map((c) => c.trim());
+    const columns = (db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all('requests') as string[]).filter((c) => c !== 'id');
+    expect(listed?.slice().sort()).toEqual(columns.sort());
+    expect(new Set(listed).size).toBe(listed?.length);
+  });
+
+  test('texts that run together the same way stay apart: identifiers and roll-up keys', () => {
+    const store = open();
+    // Joined with a NUL these would read alike: "x\0tracking-id\0y\0tracking-id\0z".
+    const tricky = makeFlow({
+      finding: {
+        tag: makeTag({ id: '26\u00001', event: 'pagevisit' }),
+        identifiers: [
+          { name: 'x', kind: 'tracking-id', source: 'query', value: 'y\u0000tracking-id\u0000z' },
+          { name: 'x\u0000tracking-id\u0000y', kind: 'tracking-id', source: 'query', value: 'z' },
+        ],
+      },
+    });
+    store.record(tricky);
+    store.record(makeFlow({ finding: { tag: makeTag({ id: '26', event: '1\u0000pagevisit' }) } }));
+    store.flush();
+    const db = reader();
+    expect(count(db, "SELECT count(*) FROM identifiers WHERE name LIKE 'x%'")).toBe(2);
+    const linked = "SELECT count(DISTINCT l.identifier_id) FROM request_identifiers l JOIN identifiers i ON i.id = l.identifier_id WHERE i.name LIKE 'x%'";
+    expect(count(db, linked)).toBe(2);
+    const details = db.prepare('SELECT tag_id, tag_event, requests FROM site_detail_days ORDER BY tag_id').all();
+    expect(details).toEqual([
+      { tag_id: '26', tag_event: '1\u0000pagevisit', requests: 1 },
+      { tag_id: '26\u00001', tag_event: 'pagevisit', requests: 1 },
+    ]);
   });
 
   test('re-importing the same HAR entries adds nothing twice', () => {
