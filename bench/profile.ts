@@ -15,6 +15,8 @@ interface ProfileNode {
 
 interface CpuProfile {
   nodes: ProfileNode[];
+  /** When the profile began, in µs of a clock all threads of the process share. */
+  startTime: number;
   samples: number[];
   timeDeltas: number[];
 }
@@ -32,6 +34,13 @@ export interface ProfileShares {
   gc: number;
   /** Functions by self time (share of busy time), most first. */
   top: Array<{ name: string; where: string; share: number }>;
+  /**
+   * Busy time of the process's other threads (their own profiles: the store's checkpoint thread),
+   * as a share of this thread's busy time. Busy includes waiting for the disk.
+   */
+  otherThreads: number;
+  /** Recording counted with the other threads' busy time, of all threads' busy time. */
+  recordingWithThreads: number;
 }
 
 const STORE = /\/dist\/src\/store\//;
@@ -39,9 +48,10 @@ const CLASSIFY = /\/dist\/src\/(classify|pinterest)\//;
 
 /**
  * Shares over the samples taken between `window.fromMs` and `window.toMs` after the profile began
- * (the load phase: start-up and shutdown are left out).
+ * (the load phase: start-up and shutdown are left out). `others`: profiles of the process's other
+ * threads, counted over the same stretch of time.
  */
-export function profileShares(file: string, window: { fromMs: number; toMs: number }, topN = 15): ProfileShares {
+export function profileShares(file: string, window: { fromMs: number; toMs: number }, topN = 15, others: readonly string[] = []): ProfileShares {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
@@ -92,6 +102,9 @@ export function profileShares(file: string, window: { fromMs: number; toMs: numb
   }
   const top = [...perFunction.values()].sort((a, b) => b.time - a.time).slice(0, topN);
   const share = (t: number): number => (busy > 0 ? t / busy : 0);
+  const from = profile.startTime + window.fromMs * 1000;
+  const to = profile.startTime + window.toMs * 1000;
+  const otherBusy = others.reduce((sum, f) => sum + busyBetween(JSON.parse(readFileSync(f, 'utf8')) as CpuProfile, from, to), 0);
   return {
     totalMs: total / 1000,
     recording: share(store),
@@ -99,5 +112,20 @@ export function profileShares(file: string, window: { fromMs: number; toMs: numb
     idle: total > 0 ? idle / total : 0,
     gc: share(gc),
     top: top.map((t) => ({ name: t.name, where: t.where, share: share(t.time) })),
+    otherThreads: share(otherBusy),
+    recordingWithThreads: busy + otherBusy > 0 ? (store + otherBusy) / (busy + otherBusy) : 0,
   };
+}
+
+/** A profile's busy (not idle) sampled time between two points of the shared clock, in µs. */
+function busyBetween(profile: CpuProfile, from: number, to: number): number {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  let at = profile.startTime;
+  let busy = 0;
+  profile.samples.forEach((id, i) => {
+    const dt = profile.timeDeltas[i] ?? 0;
+    at += dt;
+    if (at >= from && at <= to && byId.get(id)?.callFrame.functionName !== '(idle)') busy += dt;
+  });
+  return busy;
 }

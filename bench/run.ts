@@ -226,13 +226,15 @@ async function profileMitm(tmp: string, upstreamCa: string, upPort: number, url:
   const byRecording = [...runs].sort((a, b) => a.recording - b.recording);
   const mid = byRecording[Math.floor(runs.length / 2)]!;
   const pct = (x: number): string => `${fmt(x * 100, 1)}%`;
-  const spread = (k: 'recording' | 'classification' | 'gc' | 'idle'): string => {
+  const spread = (k: 'recording' | 'recordingWithThreads' | 'classification' | 'gc' | 'idle' | 'otherThreads'): string => {
     const values = runs.map((r) => r[k]);
     const line = `${pct(median(values)).padStart(6)}`;
     return runs.length > 1 ? `${line} (${pct(Math.min(...values))}–${pct(Math.max(...values))})` : line;
   };
   console.log(`\nCPU profile of pinaudit MITM with recording (median of ${runs.length} fresh processes, ${fmt(median(runs.map((r) => r.rps)))} req/s for ${fmt((ROUNDS * ROUND_MS) / 1000, 1)} s each; shares of busy CPU)`);
   console.log(`  recording (src/store)            ${spread('recording')}   target ≤ 8%`);
+  console.log(`  checkpoint thread, busy          ${spread('otherThreads')}   of the event loop's busy time, mostly waiting for the disk`);
+  console.log(`  recording with that thread       ${spread('recordingWithThreads')}   of both threads' busy time`);
   console.log(`  classification (src/classify)    ${spread('classification')}   target ≤ 6%`);
   console.log(`  garbage collection               ${spread('gc')}`);
   console.log(`  idle (share of all samples)      ${spread('idle')}`);
@@ -258,14 +260,18 @@ async function profileOnce(dir: string, upstreamCa: string, upPort: number, url:
   const exited = new Promise<void>((resolve) => p.child.once('exit', () => resolve()));
   p.child.kill('SIGTERM');
   await exited;
-  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
-  if (!file) throw new Error(`no CPU profile written in ${dir}`);
+  // One profile per thread, named CPU.<date>.<time>.<pid>.<thread>.<n>.cpuprofile: thread 0 is the
+  // event loop; the others are the store's checkpoint thread.
+  const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
+  const file = files.find((f) => f.split('.')[4] === '0');
+  if (!file) throw new Error(`no CPU profile of the main thread written in ${dir}`);
+  const others = files.filter((f) => f !== file).map((f) => join(dir, f));
   // A store that fails costs almost nothing: its share would not be a working store's.
   const answered = warm.requests + load.requests;
   const stored = storedRequests(join(dir, 'data', 'pinaudit.db'));
   if (stored < answered) throw new Error(`the profiled pinaudit stored ${stored} of the ${answered} requests it answered: its store failed, so its profile says nothing about recording`);
   // Only the measured load: start-up (module loading, CA) and shutdown are not per request.
-  return { ...profileShares(join(dir, file), { fromMs: from, toMs: to }), rps: load.rps };
+  return { ...profileShares(join(dir, file), { fromMs: from, toMs: to }, 15, others), rps: load.rps };
 }
 
 /** Requests a pinaudit's database holds. */

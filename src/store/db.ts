@@ -2,9 +2,11 @@
  * The one module that imports better-sqlite3: opens a connection with the pragmas pinaudit relies
  * on (WAL so the dashboard reads while the proxy writes, foreign keys, a busy timeout,
  * synchronous=NORMAL, which in WAL mode loses nothing committed when the process dies) and runs the
- * migrations. Other store modules use the re-exported types only.
+ * migrations. Other store modules use the re-exported types only; the checkpoint thread
+ * (checkpointer.ts) loads the driver by {@link DRIVER_PATH}.
  */
 import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { StoreError, messageOf, sqliteCode } from './errors.js';
@@ -12,6 +14,8 @@ import { migrate, type MigrationReport } from './migrate.js';
 
 /** A SQLite connection (better-sqlite3). */
 export type Database = BetterSqlite3.Database;
+/** Where the driver's module is, for a thread that opens its own connection. */
+export const DRIVER_PATH = createRequire(import.meta.url).resolve('better-sqlite3');
 /** A prepared statement. */
 export type Statement<P extends unknown[] = unknown[], R = unknown> = BetterSqlite3.Statement<P, R>;
 

@@ -10,7 +10,9 @@
  */
 import type { Outcome } from '../types.js';
 import type { Flow, Stage, TunnelEvent } from '../pipeline.js';
+import { statSync } from 'node:fs';
 import { describeDatabaseError, openDatabase, type Database } from './db.js';
+import { startCheckpointer, type Checkpointer } from './checkpointer.js';
 import { dayKey } from './days.js';
 import { messageOf } from './errors.js';
 import { prune, purge, type PruneReport, type PurgeOptions } from './retention.js';
@@ -148,6 +150,13 @@ class BatchingStore implements Store {
   /** Outcomes that arrived before their flow was recorded. */
   readonly #waiting = new Map<string, OutcomeColumns>();
   #timer: NodeJS.Timeout | null = null;
+  /** The checkpoint thread, once the log first reached the size SQLite checkpoints at. */
+  #checkpointer: Checkpointer | null = null;
+  /** False once a checkpoint thread failed: SQLite checkpoints on this connection again. */
+  #handOff = true;
+  /** SQLite's own checkpoint threshold on this connection, in pages, and as a log size in bytes. */
+  readonly #autoCheckpoint: number;
+  readonly #handOffBytes: number;
   #immediate: NodeJS.Immediate | null = null;
   #pruneTimer: NodeJS.Timeout | null = null;
   #lastError: string | null = null;
@@ -169,6 +178,9 @@ class BatchingStore implements Store {
     this.#countTunnels = options.countTunnels;
     this.#retentionDays = options.retentionDays;
     this.settings = createSettingsHandle(db);
+    this.#autoCheckpoint = db.pragma('wal_autocheckpoint', { simple: true }) as number;
+    this.#handOffBytes = this.#autoCheckpoint * (db.pragma('page_size', { simple: true }) as number);
+    this.#handOff = this.path !== ':memory:' && this.#autoCheckpoint > 0;
     this.#blockMode = options.blockMode ?? (() => this.settings.get().blockMode);
     if (this.#retentionDays !== null) {
       this.prune();
@@ -287,6 +299,31 @@ class BatchingStore implements Store {
     this.#tunnels = new Map();
     this.#switches = [];
     this.#lastError = null;
+    this.#handOffCheckpoints();
+  }
+
+  /** Once the log first reaches the size at which SQLite checkpoints, a thread does it instead. */
+  #handOffCheckpoints(): void {
+    if (!this.#handOff || this.#checkpointer !== null) return;
+    if ((statSync(`${this.path}-wal`, { throwIfNoEntry: false })?.size ?? 0) < this.#handOffBytes) return;
+    this.#checkpointer = startCheckpointer(this.path, {
+      ready: () => {
+        if (!this.#closed) this.#db.pragma('wal_autocheckpoint = 0');
+      },
+      failed: () => {
+        this.#handOff = false;
+        this.#checkpointer = null;
+        if (!this.#closed) this.#db.pragma(`wal_autocheckpoint = ${this.#autoCheckpoint}`);
+      },
+    });
+  }
+
+  /** Stops the checkpoint thread (it closes its connection first) and checkpoints here again. */
+  #stopCheckpointer(): void {
+    if (this.#checkpointer === null) return;
+    this.#checkpointer.stop();
+    this.#checkpointer = null;
+    this.#db.pragma(`wal_autocheckpoint = ${this.#autoCheckpoint}`);
   }
 
   /** Flushes chunk after chunk until nothing is queued or a flush fails. */
@@ -313,7 +350,10 @@ class BatchingStore implements Store {
     if (this.#pruneTimer) clearInterval(this.#pruneTimer);
     // Shutdown may wait a little for a lock that a flush on the event loop must not wait for.
     this.#db.pragma('busy_timeout = 2000');
+    this.#handOff = false;
     this.#flushAll();
+    // Before the writer's connection closes, so that it is the last and removes the log.
+    this.#stopCheckpointer();
     this.#closed = true;
     const health = this.health();
     try {
@@ -344,6 +384,8 @@ class BatchingStore implements Store {
 
   purge(options: PurgeOptions): PruneReport {
     this.#flushAll();
+    // The purge empties the log (a TRUNCATE checkpoint), which fails while the thread checkpoints.
+    this.#stopCheckpointer();
     const report = purge(this.#db, options);
     this.#forgetDeletedRows();
     return report;
