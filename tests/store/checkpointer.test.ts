@@ -41,6 +41,16 @@ async function write(store: Store, n: number): Promise<void> {
   store.flush();
 }
 
+/** Requests stored, read on a connection of its own. */
+function storedRequests(): number {
+  const db = openRawConnection(path());
+  try {
+    return db.prepare('SELECT count(*) FROM requests').pluck().get() as number;
+  } finally {
+    db.close();
+  }
+}
+
 /** Writes until the log has reached SQLite's checkpoint size. */
 async function growLog(store: Store): Promise<void> {
   while ((statSync(`${path()}-wal`, { throwIfNoEntry: false })?.size ?? 0) < HAND_OFF_BYTES) await write(store, 1000);
@@ -93,12 +103,7 @@ describe('checkpoints off the event loop', () => {
     store.close();
     expect(Date.now() - started).toBeLessThan(1_500);
     expect(existsSync(`${path()}-wal`)).toBe(false);
-    const db = openRawConnection(path());
-    try {
-      expect(db.prepare('SELECT count(*) FROM requests').pluck().get()).toBeGreaterThanOrEqual(1000);
-    } finally {
-      db.close();
-    }
+    expect(storedRequests()).toBeGreaterThanOrEqual(1000);
   });
 
   test('a purge while the thread runs still empties the log, and the store goes on writing', async () => {
@@ -109,12 +114,7 @@ describe('checkpoints off the event loop', () => {
     expect(statSync(`${path()}-wal`).size).toBe(0);
     await write(store, 10);
     store.close();
-    const db = openRawConnection(path());
-    try {
-      expect(db.prepare('SELECT count(*) FROM requests').pluck().get()).toBe(10);
-    } finally {
-      db.close();
-    }
+    expect(storedRequests()).toBe(10);
   });
 
   test('a thread that cannot open the database says so, and never says it is ready', async () => {
