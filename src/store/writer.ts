@@ -8,9 +8,9 @@
  * since the last successful flush (one flush interval) are missing; WAL with synchronous=NORMAL
  * keeps every committed flush.
  */
+import { statSync } from 'node:fs';
 import type { Outcome } from '../types.js';
 import type { Flow, Stage, TunnelEvent } from '../pipeline.js';
-import { statSync } from 'node:fs';
 import { describeDatabaseError, openDatabase, type Database } from './db.js';
 import { startCheckpointer, type Checkpointer } from './checkpointer.js';
 import { dayKey } from './days.js';
@@ -305,17 +305,22 @@ class BatchingStore implements Store {
   /** Once the log first reaches the size at which SQLite checkpoints, a thread does it instead. */
   #handOffCheckpoints(): void {
     if (!this.#handOff || this.#checkpointer !== null) return;
-    if ((statSync(`${this.path}-wal`, { throwIfNoEntry: false })?.size ?? 0) < this.#handOffBytes) return;
-    this.#checkpointer = startCheckpointer(this.path, {
-      ready: () => {
-        if (!this.#closed) this.#db.pragma('wal_autocheckpoint = 0');
-      },
-      failed: () => {
-        this.#handOff = false;
-        this.#checkpointer = null;
-        if (!this.#closed) this.#db.pragma(`wal_autocheckpoint = ${this.#autoCheckpoint}`);
-      },
-    });
+    try {
+      if ((statSync(`${this.path}-wal`, { throwIfNoEntry: false })?.size ?? 0) < this.#handOffBytes) return;
+      this.#checkpointer = startCheckpointer(this.path, {
+        ready: () => {
+          if (!this.#closed) this.#db.pragma('wal_autocheckpoint = 0');
+        },
+        failed: () => {
+          this.#handOff = false;
+          this.#checkpointer = null;
+          if (!this.#closed) this.#db.pragma(`wal_autocheckpoint = ${this.#autoCheckpoint}`);
+        },
+      });
+    } catch {
+      // No thread (the log cannot be read, a thread cannot start): SQLite goes on checkpointing.
+      this.#handOff = false;
+    }
   }
 
   /** Stops the checkpoint thread (it closes its connection first) and checkpoints here again. */
