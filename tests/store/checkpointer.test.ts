@@ -1,5 +1,5 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { endianness, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { startCheckpointer } from '../../src/store/checkpointer.js';
@@ -62,7 +62,8 @@ async function growLog(store: Store): Promise<void> {
  */
 function logState(): { frames: number; copied: number } {
   const shm = readFileSync(`${path()}-shm`);
-  return { frames: shm.readUInt32LE(16), copied: shm.readUInt32LE(96) };
+  const at = (offset: number): number => (endianness() === 'LE' ? shm.readUInt32LE(offset) : shm.readUInt32BE(offset));
+  return { frames: at(16), copied: at(96) };
 }
 
 /** Waits until every frame of the log is in the database, or `ms` passed. */
