@@ -15,7 +15,7 @@ interface ProfileNode {
 
 interface CpuProfile {
   nodes: ProfileNode[];
-  /** When the profile began, in µs of a clock all threads of the process share. */
+  /** When the profile began, in µs of `profileClockUs`. */
   startTime: number;
   samples: number[];
   timeDeltas: number[];
@@ -47,11 +47,18 @@ const STORE = /\/dist\/src\/store\//;
 const CLASSIFY = /\/dist\/src\/(classify|pinterest)\//;
 
 /**
- * Shares over the samples taken between `window.fromMs` and `window.toMs` after the profile began
- * (the load phase: start-up and shutdown are left out). `others`: profiles of the process's other
- * threads, counted over the same stretch of time.
+ * Now on the clock CPU profiles time their samples with (µs, monotonic, shared by every process on
+ * the machine): a stretch measured here can be cut out of another process's profile exactly.
  */
-export function profileShares(file: string, window: { fromMs: number; toMs: number }, topN = 15, others: readonly string[] = []): ProfileShares {
+export const profileClockUs = (): number => Number(process.hrtime.bigint() / 1000n);
+
+/**
+ * Shares over the samples taken between `window.from` and `window.to`, read with `profileClockUs`
+ * (the load phase: start-up and shutdown are left out). Times since the process was spawned would
+ * not do: the profile begins after the process has loaded, so such a window ends inside shutdown.
+ * `others`: profiles of the process's other threads, counted over the same stretch of time.
+ */
+export function profileShares(file: string, window: { from: number; to: number }, topN = 15, others: readonly string[] = []): ProfileShares {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
@@ -74,11 +81,11 @@ export function profileShares(file: string, window: { fromMs: number; toMs: numb
   let idle = 0;
   let gc = 0;
   const self = new Map<number, number>();
-  let at = 0;
+  let at = profile.startTime;
   profile.samples.forEach((id, i) => {
     const dt = profile.timeDeltas[i] ?? 0;
     at += dt;
-    if (at < window.fromMs * 1000 || at > window.toMs * 1000) return;
+    if (at < window.from || at > window.to) return;
     total += dt;
     const name = byId.get(id)?.callFrame.functionName;
     if (name === '(idle)') idle += dt;
@@ -102,9 +109,7 @@ export function profileShares(file: string, window: { fromMs: number; toMs: numb
   }
   const top = [...perFunction.values()].sort((a, b) => b.time - a.time).slice(0, topN);
   const share = (t: number): number => (busy > 0 ? t / busy : 0);
-  const from = profile.startTime + window.fromMs * 1000;
-  const to = profile.startTime + window.toMs * 1000;
-  const otherBusy = others.reduce((sum, f) => sum + busyBetween(JSON.parse(readFileSync(f, 'utf8')) as CpuProfile, from, to), 0);
+  const otherBusy = others.reduce((sum, f) => sum + busyBetween(JSON.parse(readFileSync(f, 'utf8')) as CpuProfile, window.from, window.to), 0);
   return {
     totalMs: total / 1000,
     recording: share(store),
@@ -117,7 +122,7 @@ export function profileShares(file: string, window: { fromMs: number; toMs: numb
   };
 }
 
-/** A profile's busy (not idle) sampled time between two points of the shared clock, in µs. */
+/** A profile's busy (not idle) sampled time between two points of `profileClockUs`, in µs. */
 function busyBetween(profile: CpuProfile, from: number, to: number): number {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   let at = profile.startTime;

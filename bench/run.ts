@@ -19,7 +19,7 @@ import { benchDashboard } from './dashboard.js';
 import { benchCrawl, crawlLines } from './crawl.js';
 import { freshRate, freshRequest, percentile, throughput, type Throughput } from './load.js';
 import { startMitmdump } from './mitmdump.js';
-import { profileShares, type ProfileShares } from './profile.js';
+import { profileClockUs, profileShares, type ProfileShares } from './profile.js';
 import { makeTestPki } from './test-pki.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -246,7 +246,6 @@ async function profileMitm(tmp: string, upstreamCa: string, upPort: number, url:
 
 /** One profiled pinaudit: started, warmed up, loaded, stopped, its profile read for the load phase. */
 async function profileOnce(dir: string, upstreamCa: string, upPort: number, url: string): Promise<ProfileShares & { rps: number }> {
-  const spawned = Date.now();
   const p = await startChild(
     ['--cpu-prof', `--cpu-prof-dir=${dir}`, CLI, 'start', '--proxy-port', '0', '--dashboard-port', '0', '--log-level', 'warn',
       '--ca-dir', join(dir, '..', 'ca'), '--data-dir', join(dir, 'data'), '--upstream-ca', upstreamCa, '--host-resolver-rules', `MAP * 127.0.0.1:${upPort}`],
@@ -257,9 +256,9 @@ async function profileOnce(dir: string, upstreamCa: string, upPort: number, url:
   // Warm up: connections, leaf, JIT, and the store's checkpoint thread, which starts once the log
   // first reaches 4 MB (about 10,000 of these requests): its start-up is once, not per request.
   const warm = await throughput(agent, url, CONNECTIONS, PROFILE_WARMUP_MS);
-  const from = Date.now() - spawned;
+  const from = profileClockUs();
   const load = await throughput(agent, url, CONNECTIONS, ROUNDS * ROUND_MS);
-  const to = Date.now() - spawned;
+  const to = profileClockUs();
   await agent.close();
   const exited = new Promise<void>((resolve) => p.child.once('exit', () => resolve()));
   p.child.kill('SIGTERM');
@@ -275,7 +274,7 @@ async function profileOnce(dir: string, upstreamCa: string, upPort: number, url:
   const stored = storedRequests(join(dir, 'data', 'pinaudit.db'));
   if (stored < answered) throw new Error(`the profiled pinaudit stored ${stored} of the ${answered} requests it answered: its store failed, so its profile says nothing about recording`);
   // Only the measured load: start-up (module loading, CA) and shutdown are not per request.
-  return { ...profileShares(join(dir, file), { fromMs: from, toMs: to }, 15, others), rps: load.rps };
+  return { ...profileShares(join(dir, file), { from, to }, 15, others), rps: load.rps };
 }
 
 /** Requests a pinaudit's database holds. */
