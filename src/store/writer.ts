@@ -24,7 +24,7 @@ import { isBackgroundHost } from './background-hosts.js';
 import { prepareSwitchInsert, writeSwitches, type SwitchRecord } from './switches.js';
 
 export type { SettingsHandle } from './settings.js';
-import { prepareWriteStatements, writeBatch, type BatchInsert, type WriteStatements } from './write-batch.js';
+import { prepareWriteStatements, writeBatch, type Batch, type BatchInsert, type WriteStatements } from './write-batch.js';
 
 /** Options of {@link createStore}. */
 export interface StoreOptions {
@@ -97,6 +97,17 @@ export interface Store {
 }
 
 const MAX_WAITING = 10_000;
+
+/** A recorded flow the store still tracks: queued (`rowId` null), or written and waiting for its outcome. */
+interface Tracked {
+  /** The row to write; null once written (only the row id is kept). */
+  pending: PendingRequest | null;
+  /** Its outcome, when it came while the row was queued. */
+  outcome: OutcomeColumns | null;
+  rowId: number | null;
+}
+
+type BatchUpdate = Batch['updates'][number] & { flowId: string };
 /** Most queued rows (and most outcomes) written in one transaction. */
 const FLUSH_CHUNK = 2_000;
 const DAY_MS = 86_400_000;
@@ -138,15 +149,20 @@ class BatchingStore implements Store {
   readonly #countTunnels: boolean | undefined;
   readonly #visits = new VisitFilter();
   readonly #retentionDays: number | null | undefined;
-  #inserts: PendingRequest[] = [];
+  /** Rows queued, oldest first. */
+  #inserts: Tracked[] = [];
+  /** Outcomes of written rows, and of flows not recorded (yet): resolved by flow id at the flush. */
   #completions: Array<{ flowId: string; outcome: OutcomeColumns }> = [];
+  /** Outcomes that arrived while their row was queued: written with it, counted as pending. */
+  #attached = 0;
   #tunnels = new Map<string, { day: string; site: string; count: number }>();
   #switches: SwitchRecord[] = [];
   readonly #switchInsert: ReturnType<typeof prepareSwitchInsert>;
-  /** Flows queued but not yet written (to refuse a second row for the same flow). */
-  readonly #queued = new Set<string>();
-  /** Written flows still waiting for their outcome → row id. */
-  readonly #rowIds = new Map<string, number>();
+  /**
+   * Flows queued, or written and still waiting for their outcome, by flow id: a second row for the
+   * same flow is refused, and an outcome finds its row here, by one lookup.
+   */
+  readonly #flows = new Map<string, Tracked>();
   /** Outcomes that arrived before their flow was recorded. */
   readonly #waiting = new Map<string, OutcomeColumns>();
   #timer: NodeJS.Timeout | null = null;
@@ -192,14 +208,15 @@ class BatchingStore implements Store {
   record(flow: Flow): void {
     if (this.#closed) return;
     const id = flow.observation.id;
-    if (this.#queued.has(id) || this.#rowIds.has(id)) return;
+    if (this.#flows.has(id)) return;
     if (this.#inserts.length >= this.#opts.maxPending) {
       this.#dropped += 1;
       return;
     }
     try {
-      this.#inserts.push(toPending(flow, this.#blockMode(flow)));
-      this.#queued.add(id);
+      const tracked: Tracked = { pending: toPending(flow, this.#blockMode(flow)), outcome: null, rowId: null };
+      this.#inserts.push(tracked);
+      this.#flows.set(id, tracked);
     } catch (err: unknown) {
       // A flow we cannot even convert is counted as lost, never thrown into the proxy.
       this.#dropped += 1;
@@ -210,6 +227,16 @@ class BatchingStore implements Store {
 
   complete(flowId: string, outcome: Outcome): void {
     if (this.#closed) return;
+    const tracked = this.#flows.get(flowId);
+    if (tracked !== undefined && tracked.rowId === null) {
+      // Its row is still queued: the outcome is written with it (the first outcome counts).
+      if (tracked.outcome === null) {
+        tracked.outcome = toOutcomeColumns(outcome, this.#now());
+        this.#attached += 1;
+      }
+      this.#schedule();
+      return;
+    }
     if (this.#completions.length >= this.#opts.maxPending) {
       this.#dropped += 1;
       return;
@@ -255,22 +282,13 @@ class BatchingStore implements Store {
     // At most FLUSH_CHUNK rows per transaction: a backlog (after a full disk or a long lock) is
     // written a chunk per tick, so recovery needs room for one chunk, not for the whole backlog.
     const inserts = this.#inserts.slice(0, FLUSH_CHUNK);
-    const completions = this.#completions.slice(0, FLUSH_CHUNK);
-    const byFlow = new Map<string, OutcomeColumns>();
-    for (const c of completions) if (!byFlow.has(c.flowId)) byFlow.set(c.flowId, c.outcome);
-    const batchInserts: BatchInsert[] = inserts.map((pending) => {
-      const id = pending.columns.flow_id;
-      return { pending, outcome: byFlow.get(id) ?? this.#waiting.get(id) ?? null };
+    const { updates, unresolved } = this.#resolveCompletions();
+    // An outcome that came before its flow was recorded is written with the row.
+    const waiting = this.#waiting.size > 0;
+    const batchInserts: BatchInsert[] = inserts.map((t) => {
+      const pending = t.pending!;
+      return { pending, outcome: t.outcome ?? (waiting ? this.#waiting.get(pending.columns.flow_id) : undefined) ?? null };
     });
-    const inserted = new Set(inserts.map((p) => p.columns.flow_id));
-    const updates: Array<{ flowId: string; rowId: number; outcome: OutcomeColumns }> = [];
-    const unresolved: Array<{ flowId: string; outcome: OutcomeColumns }> = [];
-    for (const [flowId, outcome] of byFlow) {
-      if (inserted.has(flowId)) continue;
-      const rowId = this.#rowIds.get(flowId);
-      if (rowId === undefined) unresolved.push({ flowId, outcome });
-      else updates.push({ flowId, rowId, outcome });
-    }
     let rowIds: Array<number | null>;
     try {
       rowIds = this.#db.transaction(() => {
@@ -284,22 +302,69 @@ class BatchingStore implements Store {
     }
     // Committed: only now move the in-memory bookkeeping forward.
     batchInserts.forEach((b, i) => {
+      const t = inserts[i]!;
       const id = b.pending.columns.flow_id;
       const rowId = rowIds[i];
-      this.#queued.delete(id);
-      this.#waiting.delete(id);
-      if (rowId !== null && rowId !== undefined && b.outcome === null) this.#rowIds.set(id, rowId);
+      if (t.outcome !== null) this.#attached -= 1;
+      if (waiting) this.#waiting.delete(id);
+      // Done with a flow whose outcome went into its row, or whose row was already stored (HAR).
+      if (b.outcome !== null || rowId === null || rowId === undefined) this.#flows.delete(id);
+      else {
+        t.rowId = rowId;
+        t.pending = null;
+      }
     });
-    for (const u of updates) this.#rowIds.delete(u.flowId);
+    for (const u of updates) this.#flows.delete(u.flowId);
     for (const u of unresolved) this.#waiting.set(u.flowId, u.outcome);
     trimOldest(this.#waiting, MAX_WAITING);
-    trimOldest(this.#rowIds, this.#opts.maxPending * 2);
+    this.#trimWritten();
     this.#inserts = this.#inserts.slice(inserts.length);
-    this.#completions = this.#completions.slice(completions.length);
+    this.#completions = this.#completions.slice(updates.length + unresolved.length);
     this.#tunnels = new Map();
     this.#switches = [];
     this.#lastError = null;
     this.#handOffCheckpoints();
+  }
+
+  /**
+   * Sorts the next chunk of queued outcomes by their flow: a written row gets an update; a queued
+   * row (recorded after its outcome came) takes it into its insert now, so that a failed flush keeps
+   * it there; a flow not recorded waits for its row. Updates and waiting outcomes stay first in the
+   * queue until the flush commits.
+   */
+  #resolveCompletions(): { updates: BatchUpdate[]; unresolved: Array<{ flowId: string; outcome: OutcomeColumns }> } {
+    const chunk = this.#completions.slice(0, FLUSH_CHUNK);
+    const updates: BatchUpdate[] = [];
+    const unresolved: Array<{ flowId: string; outcome: OutcomeColumns }> = [];
+    const kept: typeof chunk = [];
+    for (const c of chunk) {
+      const tracked = this.#flows.get(c.flowId);
+      if (tracked === undefined) unresolved.push(c);
+      else if (tracked.rowId !== null) updates.push({ flowId: c.flowId, rowId: tracked.rowId, outcome: c.outcome });
+      else {
+        if (tracked.outcome === null) {
+          tracked.outcome = c.outcome;
+          this.#attached += 1;
+        }
+        continue;
+      }
+      kept.push(c);
+    }
+    if (kept.length < chunk.length) this.#completions = [...kept, ...this.#completions.slice(chunk.length)];
+    return { updates, unresolved };
+  }
+
+  /** Keeps at most `maxPending * 2` written flows waiting for their outcome: the oldest go first. */
+  #trimWritten(): void {
+    const max = this.#opts.maxPending * 2;
+    if (this.#flows.size - this.#inserts.length <= max) return;
+    let excess = this.#flows.size - this.#inserts.length - max;
+    for (const [id, tracked] of this.#flows) {
+      if (excess <= 0) return;
+      if (tracked.rowId === null) continue;
+      this.#flows.delete(id);
+      excess -= 1;
+    }
   }
 
   /** Once the log first reaches the size at which SQLite checkpoints, a thread does it instead. */
@@ -342,10 +407,10 @@ class BatchingStore implements Store {
    * waiting flows whose rows are gone, so a late outcome never lands on another flow's row.
    */
   #forgetDeletedRows(): void {
-    if (this.#rowIds.size === 0) return;
+    if (this.#flows.size === 0) return;
     const exists = this.#db.prepare('SELECT 1 FROM requests WHERE id = ? AND flow_id = ?');
-    for (const [flowId, rowId] of this.#rowIds) {
-      if (exists.get(rowId, flowId) === undefined) this.#rowIds.delete(flowId);
+    for (const [flowId, tracked] of this.#flows) {
+      if (tracked.rowId !== null && exists.get(tracked.rowId, flowId) === undefined) this.#flows.delete(flowId);
     }
   }
 
@@ -373,7 +438,7 @@ class BatchingStore implements Store {
 
   health(): StoreHealth {
     return {
-      pending: this.#inserts.length + this.#completions.length + this.#tunnels.size + this.#switches.length,
+      pending: this.#inserts.length + this.#completions.length + this.#attached + this.#tunnels.size + this.#switches.length,
       lastError: this.#lastError,
       dropped: this.#dropped,
     };

@@ -365,6 +365,38 @@ describe('writer', () => {
     expect(count(locker, "SELECT count(*) FROM requests WHERE outcome = 'response'")).toBe(1);
   });
 
+  test('an outcome that came before its flow keeps its place through a failed flush', () => {
+    const store = open({ flushIntervalMs: 60_000 });
+    const locker = reader();
+    const flow = makeFlow();
+    store.complete(flow.observation.id, { kind: 'blocked', status: 204 });
+    store.record(flow);
+    expect(store.health().pending).toBe(2);
+    locker.exec('BEGIN EXCLUSIVE');
+    store.flush();
+    expect(store.health()).toMatchObject({ pending: 2, dropped: 0 });
+    locker.exec('ROLLBACK');
+    store.flush();
+    expect(store.health()).toEqual({ pending: 0, lastError: null, dropped: 0 });
+    expect(locker.prepare('SELECT outcome, status FROM requests').all()).toEqual([{ outcome: 'blocked', status: 204 }]);
+  });
+
+  test('written rows wait for their outcome up to twice maxPending, the oldest forgotten first', () => {
+    const store = open({ flushIntervalMs: 60_000, maxPending: 2 });
+    const flows = Array.from({ length: 10 }, () => makeFlow());
+    for (const [i, f] of flows.entries()) {
+      store.record(f);
+      if (i % 2 === 1) store.flush();
+    }
+    for (const f of flows) {
+      store.complete(f.observation.id, { kind: 'response', status: 200, bytes: 1 });
+      store.flush();
+    }
+    const answered = reader().prepare("SELECT flow_id FROM requests WHERE outcome = 'response' ORDER BY id").pluck().all();
+    expect(answered).toEqual(flows.slice(6).map((f) => f.observation.id));
+    expect(store.health()).toEqual({ pending: 0, lastError: null, dropped: 0 });
+  });
+
   test('the timer retries a failed flush on its own', async () => {
     const store = open({ flushIntervalMs: 30 });
     const locker = reader();
