@@ -125,7 +125,7 @@ async function lagUnderLoad(path: string, url: string, log: ReturnType<typeof cr
     for (let i = 0; i < 200; i++) {
       const flow = syntheticFlow(written, Date.now(), rng);
       store.record(flow);
-      store.complete(flow.observation.id, { kind: 'response', status: 200, bytes: 43 });
+      store.complete(flow, { kind: 'response', status: 200, bytes: 43 });
       written++;
     }
     await new Promise((r) => setImmediate(r));

@@ -25,6 +25,11 @@ export interface Flow {
    * a copy and call the `response` hooks. Left false, an answer is relayed without a copy.
    */
   wantsResponse?: boolean;
+  /**
+   * Set by the store that records the flow: its handle on the flow's row, so that the outcome finds
+   * the row without a lookup by id. Opaque to every other stage.
+   */
+  recorded?: object;
 }
 
 /** Largest part of an upstream answer's body kept for the `response` hook (as sent, compressed or not). */

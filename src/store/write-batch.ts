@@ -18,7 +18,8 @@ export interface BatchInsert {
 /** Everything one flush writes. */
 export interface Batch {
   inserts: readonly BatchInsert[];
-  updates: ReadonlyArray<{ rowId: number; outcome: OutcomeColumns }>;
+  /** Outcomes of rows written by an earlier batch, each named by row id and flow id. */
+  updates: ReadonlyArray<{ rowId: number; flowId: string; outcome: OutcomeColumns }>;
   /** Tunnel counts keyed by day and site. */
   tunnels: ReadonlyArray<{ day: string; site: string; count: number }>;
 }
@@ -101,7 +102,7 @@ export function prepareWriteStatements(db: Database) {
     ),
     updateOutcome: db.prepare(
       `UPDATE requests SET outcome = @outcome, status = @status, bytes = @bytes, error_kind = @error_kind,
-         error_message = @error_message, completed_at = @completed_at WHERE id = @id AND outcome IS NULL`,
+         error_message = @error_message, completed_at = @completed_at WHERE id = @id AND flow_id = @flow_id AND outcome IS NULL`,
     ),
     upsertPage: returning<unknown[]>(
       `INSERT INTO pages (url, site, first_seen, last_seen) VALUES (?, ?, ?, ?)
@@ -163,7 +164,8 @@ export function writeBatch(s: WriteStatements, batch: Batch): Array<number | nul
     group(groups, c, pending.day);
   }
   reasons.finish();
-  for (const u of batch.updates) s.updateOutcome.run({ ...u.outcome, id: u.rowId });
+  // The flow id too: after a purge SQLite may give a deleted row's id to another flow's row.
+  for (const u of batch.updates) s.updateOutcome.run({ ...u.outcome, id: u.rowId, flow_id: u.flowId });
   for (const e of idDays.values()) s.identifierDay.run(...e.key, e.requests, e.reached);
   for (const e of pageDays.values()) s.pageDay.run(...e.key, e.requests, e.reached);
   // One upsert per roll-up key per batch, however many requests share it.

@@ -71,8 +71,11 @@ export interface Store {
   readonly path: string;
   /** Queues one flow (after classify and policy ran). Never blocks on disk, never throws. */
   record(flow: Flow): void;
-  /** Queues the outcome of a recorded flow (also when it arrives before its row is written). */
-  complete(flowId: string, outcome: Outcome): void;
+  /**
+   * Queues the outcome of a recorded flow: written with its row when the row is still queued, as an
+   * update when it was written; one that comes before its flow is recorded waits for the row.
+   */
+  complete(flow: Flow, outcome: Outcome): void;
   /** Queues the person's privacy switches one exchange showed (migration 008). Never throws. */
   recordSwitches(readings: readonly SwitchRecord[]): void;
   /**
@@ -98,16 +101,26 @@ export interface Store {
 
 const MAX_WAITING = 10_000;
 
-/** A recorded flow the store still tracks: queued (`rowId` null), or written and waiting for its outcome. */
+/**
+ * A store's handle on a flow it recorded (`Flow.recorded`): its row queued (`pending`), written and
+ * waiting for its outcome (`rowId`), or neither: done, its outcome written or queued.
+ */
 interface Tracked {
-  /** The row to write; null once written (only the row id is kept). */
+  readonly store: BatchingStore;
+  /** Another store's handle on the same flow (tests record one flow into several stores). */
+  readonly next: Tracked | null;
   pending: PendingRequest | null;
   /** Its outcome, when it came while the row was queued. */
   outcome: OutcomeColumns | null;
   rowId: number | null;
 }
 
-type BatchUpdate = Batch['updates'][number] & { flowId: string };
+/** A queued outcome: of a written row (`rowId`), or of a flow that was not recorded when it came. */
+interface Completion {
+  flow: Flow;
+  rowId: number | null;
+  outcome: OutcomeColumns;
+}
 /** Most queued rows (and most outcomes) written in one transaction. */
 const FLUSH_CHUNK = 2_000;
 const DAY_MS = 86_400_000;
@@ -129,7 +142,7 @@ export function recordStage(store: Store): Stage {
     },
     complete(flow, outcome) {
       if (flow.finding?.pinterest === false) return;
-      store.complete(flow.observation.id, outcome);
+      store.complete(flow, outcome);
     },
     tunnel(event) {
       store.tunnel(event);
@@ -151,18 +164,13 @@ class BatchingStore implements Store {
   readonly #retentionDays: number | null | undefined;
   /** Rows queued, oldest first. */
   #inserts: Tracked[] = [];
-  /** Outcomes of written rows, and of flows not recorded (yet): resolved by flow id at the flush. */
-  #completions: Array<{ flowId: string; outcome: OutcomeColumns }> = [];
+  /** Outcomes of written rows, and of flows not recorded (yet). */
+  #completions: Completion[] = [];
   /** Outcomes that arrived while their row was queued: written with it, counted as pending. */
   #attached = 0;
   #tunnels = new Map<string, { day: string; site: string; count: number }>();
   #switches: SwitchRecord[] = [];
   readonly #switchInsert: ReturnType<typeof prepareSwitchInsert>;
-  /**
-   * Flows queued, or written and still waiting for their outcome, by flow id: a second row for the
-   * same flow is refused, and an outcome finds its row here, by one lookup.
-   */
-  readonly #flows = new Map<string, Tracked>();
   /** Outcomes that arrived before their flow was recorded. */
   readonly #waiting = new Map<string, OutcomeColumns>();
   #timer: NodeJS.Timeout | null = null;
@@ -207,16 +215,17 @@ class BatchingStore implements Store {
 
   record(flow: Flow): void {
     if (this.#closed) return;
-    const id = flow.observation.id;
-    if (this.#flows.has(id)) return;
+    // One row per flow.
+    if (this.#handle(flow) !== undefined) return;
     if (this.#inserts.length >= this.#opts.maxPending) {
       this.#dropped += 1;
       return;
     }
     try {
-      const tracked: Tracked = { pending: toPending(flow, this.#blockMode(flow)), outcome: null, rowId: null };
+      const pending = toPending(flow, this.#blockMode(flow));
+      const tracked: Tracked = { store: this, next: (flow.recorded as Tracked | undefined) ?? null, pending, outcome: null, rowId: null };
       this.#inserts.push(tracked);
-      this.#flows.set(id, tracked);
+      flow.recorded = tracked;
     } catch (err: unknown) {
       // A flow we cannot even convert is counted as lost, never thrown into the proxy.
       this.#dropped += 1;
@@ -225,10 +234,10 @@ class BatchingStore implements Store {
     this.#schedule();
   }
 
-  complete(flowId: string, outcome: Outcome): void {
+  complete(flow: Flow, outcome: Outcome): void {
     if (this.#closed) return;
-    const tracked = this.#flows.get(flowId);
-    if (tracked !== undefined && tracked.rowId === null) {
+    const tracked = this.#handle(flow);
+    if (tracked?.pending) {
       // Its row is still queued: the outcome is written with it (the first outcome counts).
       if (tracked.outcome === null) {
         tracked.outcome = toOutcomeColumns(outcome, this.#now());
@@ -237,12 +246,21 @@ class BatchingStore implements Store {
       this.#schedule();
       return;
     }
+    // Done: its row has its outcome, or one is queued.
+    if (tracked !== undefined && tracked.rowId === null) return;
     if (this.#completions.length >= this.#opts.maxPending) {
       this.#dropped += 1;
       return;
     }
-    this.#completions.push({ flowId, outcome: toOutcomeColumns(outcome, this.#now()) });
+    this.#completions.push({ flow, rowId: tracked?.rowId ?? null, outcome: toOutcomeColumns(outcome, this.#now()) });
+    if (tracked !== undefined) tracked.rowId = null;
     this.#schedule();
+  }
+
+  /** This store's handle on `flow`, if it recorded it. */
+  #handle(flow: Flow): Tracked | undefined {
+    for (let t = (flow.recorded as Tracked | undefined) ?? null; t !== null; t = t.next) if (t.store === this) return t;
+    return undefined;
   }
 
   recordSwitches(readings: readonly SwitchRecord[]): void {
@@ -307,17 +325,12 @@ class BatchingStore implements Store {
       const rowId = rowIds[i];
       if (t.outcome !== null) this.#attached -= 1;
       if (waiting) this.#waiting.delete(id);
-      // Done with a flow whose outcome went into its row, or whose row was already stored (HAR).
-      if (b.outcome !== null || rowId === null || rowId === undefined) this.#flows.delete(id);
-      else {
-        t.rowId = rowId;
-        t.pending = null;
-      }
+      t.pending = null;
+      // Waits for its outcome, unless that went into the row or the row was already stored (HAR).
+      t.rowId = b.outcome === null && rowId !== null && rowId !== undefined ? rowId : null;
     });
-    for (const u of updates) this.#flows.delete(u.flowId);
-    for (const u of unresolved) this.#waiting.set(u.flowId, u.outcome);
+    for (const u of unresolved) this.#waiting.set(u.flow.observation.id, u.outcome);
     trimOldest(this.#waiting, MAX_WAITING);
-    this.#trimWritten();
     this.#inserts = this.#inserts.slice(inserts.length);
     this.#completions = this.#completions.slice(updates.length + unresolved.length);
     this.#tunnels = new Map();
@@ -327,44 +340,46 @@ class BatchingStore implements Store {
   }
 
   /**
-   * Sorts the next chunk of queued outcomes by their flow: a written row gets an update; a queued
-   * row (recorded after its outcome came) takes it into its insert now, so that a failed flush keeps
-   * it there; a flow not recorded waits for its row. Updates and waiting outcomes stay first in the
-   * queue until the flush commits.
+   * Sorts the next chunk of queued outcomes. A written row's is an update. One that came before its
+   * flow was recorded joins the row if it is queued now (at once, so that a failed flush keeps it
+   * there), becomes an update if it was written, or waits for the row. Updates and waiting outcomes
+   * stay first in the queue until the flush commits.
    */
-  #resolveCompletions(): { updates: BatchUpdate[]; unresolved: Array<{ flowId: string; outcome: OutcomeColumns }> } {
+  #resolveCompletions(): { updates: Batch['updates'][number][]; unresolved: Completion[] } {
     const chunk = this.#completions.slice(0, FLUSH_CHUNK);
-    const updates: BatchUpdate[] = [];
-    const unresolved: Array<{ flowId: string; outcome: OutcomeColumns }> = [];
-    const kept: typeof chunk = [];
+    const updates: Batch['updates'][number][] = [];
+    const unresolved: Completion[] = [];
+    const kept: Completion[] = [];
+    let changed = false;
     for (const c of chunk) {
-      const tracked = this.#flows.get(c.flowId);
-      if (tracked === undefined) unresolved.push(c);
-      else if (tracked.rowId !== null) updates.push({ flowId: c.flowId, rowId: tracked.rowId, outcome: c.outcome });
-      else {
+      const tracked = c.rowId === null ? this.#handle(c.flow) : undefined;
+      if (tracked?.pending) {
         if (tracked.outcome === null) {
           tracked.outcome = c.outcome;
           this.#attached += 1;
         }
+        changed = true;
         continue;
       }
-      kept.push(c);
+      const rowId = c.rowId ?? tracked?.rowId ?? null;
+      if (rowId === null && tracked !== undefined) {
+        // Its row has its outcome already (the first outcome counts).
+        changed = true;
+        continue;
+      }
+      if (rowId === null) {
+        unresolved.push(c);
+        kept.push(c);
+        continue;
+      }
+      updates.push({ rowId, flowId: c.flow.observation.id, outcome: c.outcome });
+      // Now the outcome of a written row: a second outcome is not queued, a retry finds the row.
+      if (tracked !== undefined) tracked.rowId = null;
+      if (c.rowId === null) changed = true;
+      kept.push(c.rowId === null ? { ...c, rowId } : c);
     }
-    if (kept.length < chunk.length) this.#completions = [...kept, ...this.#completions.slice(chunk.length)];
+    if (changed) this.#completions = [...kept, ...this.#completions.slice(chunk.length)];
     return { updates, unresolved };
-  }
-
-  /** Keeps at most `maxPending * 2` written flows waiting for their outcome: the oldest go first. */
-  #trimWritten(): void {
-    const max = this.#opts.maxPending * 2;
-    if (this.#flows.size - this.#inserts.length <= max) return;
-    let excess = this.#flows.size - this.#inserts.length - max;
-    for (const [id, tracked] of this.#flows) {
-      if (excess <= 0) return;
-      if (tracked.rowId === null) continue;
-      this.#flows.delete(id);
-      excess -= 1;
-    }
   }
 
   /** Once the log first reaches the size at which SQLite checkpoints, a thread does it instead. */
@@ -402,18 +417,6 @@ class BatchingStore implements Store {
     while (this.#lastError === null && this.#inserts.length + this.#completions.length > 0);
   }
 
-  /**
-   * After rows were deleted (purge, prune) SQLite may hand their ids to new rows: forget the
-   * waiting flows whose rows are gone, so a late outcome never lands on another flow's row.
-   */
-  #forgetDeletedRows(): void {
-    if (this.#flows.size === 0) return;
-    const exists = this.#db.prepare('SELECT 1 FROM requests WHERE id = ? AND flow_id = ?');
-    for (const [flowId, tracked] of this.#flows) {
-      if (tracked.rowId !== null && exists.get(tracked.rowId, flowId) === undefined) this.#flows.delete(flowId);
-    }
-  }
-
   close(): StoreHealth {
     if (this.#closed) return this.health();
     this.#clearTimers();
@@ -447,18 +450,14 @@ class BatchingStore implements Store {
   prune(): PruneReport | null {
     const days = this.#retentionDays === undefined ? this.settings.get().retentionDays : this.#retentionDays;
     if (days === null || this.#closed) return null;
-    const report = prune(this.#db, { retentionDays: days, now: this.#now() });
-    this.#forgetDeletedRows();
-    return report;
+    return prune(this.#db, { retentionDays: days, now: this.#now() });
   }
 
   purge(options: PurgeOptions): PruneReport {
     this.#flushAll();
     // The purge empties the log (a TRUNCATE checkpoint), which fails while the thread checkpoints.
     this.#stopCheckpointer();
-    const report = purge(this.#db, options);
-    this.#forgetDeletedRows();
-    return report;
+    return purge(this.#db, options);
   }
 
   #safePrune(): void {

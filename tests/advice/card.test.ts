@@ -51,7 +51,7 @@ function beacon(site: string, min: number, decision: Partial<Decision> = {}): vo
     decision,
   });
   store.record(flow);
-  store.complete(flow.observation.id, decision.action === 'block' ? { kind: 'blocked', status: 204 } : { kind: 'response', status: 200, bytes: 43 });
+  store.complete(flow, decision.action === 'block' ? { kind: 'blocked', status: 204 } : { kind: 'response', status: 200, bytes: 43 });
 }
 
 function seed(): Queries {

@@ -50,7 +50,7 @@ function visit(site: string, min: number, identifiers: Identifier[], blocked = f
     decision,
   });
   store.record(flow);
-  store.complete(flow.observation.id, blocked ? { kind: 'blocked', status: 204 } : { kind: 'response', status: 200, bytes: 43 });
+  store.complete(flow, blocked ? { kind: 'blocked', status: 204 } : { kind: 'response', status: 200, bytes: 43 });
 }
 
 function open(): Queries {

@@ -68,7 +68,7 @@ describe('pinaudit fleet', () => {
         for (const t of [now - 40 * DAY, now - 40 * DAY + 1, now - 1000]) {
           const flow = flowFor(`site${n}.example`, t);
           i.store.record(flow);
-          i.store.complete(flow.observation.id, { kind: 'response', status: 200, bytes: 1 });
+          i.store.complete(flow, { kind: 'response', status: 200, bytes: 1 });
         }
         i.store.flush();
         const s = startShipper({ dbPath: i.dbPath, target: fleetTarget(url, {}), name: `lab-${n}`, log: capturedLogger().log, intervalMs: 60_000 });

@@ -46,7 +46,7 @@ describe('export over a seeded database', () => {
     }));
     const cred = credentialFlow('super-secret-session', Date.UTC(2025, 5, 10, 10));
     store.record(cred);
-    store.complete(cred.observation.id, { kind: 'response', status: 200, bytes: 43 });
+    store.complete(cred, { kind: 'response', status: 200, bytes: 43 });
     store.flush();
     store.close();
     q = openQueries(join(dir, 'c.db'));

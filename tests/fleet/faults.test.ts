@@ -27,7 +27,7 @@ describe('shipping through a fleet database outage', () => {
         for (let i = 0; i < 20; i++) {
           const flow = flowFor(`site${n % 17}.example`, Date.now());
           a.store.record(flow);
-          a.store.complete(flow.observation.id, { kind: 'response', status: 200, bytes: 10 });
+          a.store.complete(flow, { kind: 'response', status: 200, bytes: 10 });
           n++;
         }
       }, 50);

@@ -31,7 +31,7 @@ function shipper(i: LocalInstance, url: string, name: string, log = capturedLogg
 
 function recordDone(i: LocalInstance, flow: Flow): void {
   i.store.record(flow);
-  i.store.complete(flow.observation.id, { kind: 'response', status: 200, bytes: 1 });
+  i.store.complete(flow, { kind: 'response', status: 200, bytes: 1 });
 }
 
 describe('shipping to the fleet database', () => {
@@ -116,7 +116,7 @@ describe('shipping to the fleet database', () => {
     a.store.flush();
     const s = shipper(a, url, 'lab');
     expect(await s.drain()).toBe(0);
-    a.store.complete(flow.observation.id, { kind: 'response', status: 204, bytes: 0 });
+    a.store.complete(flow, { kind: 'response', status: 204, bytes: 0 });
     a.store.flush();
     expect(await s.drain()).toBe(1);
     const db = await fleet(url);

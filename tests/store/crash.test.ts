@@ -20,7 +20,7 @@ setInterval(() => {
   for (let k = 0; k < 40; k++) {
     const id = 'crash-' + recorded;
     const time = Date.now();
-    store.record({
+    const flow = {
       observation: { id, time, client: '127.0.0.1', connectHost: 'ct.pinterest.com', host: 'ct.pinterest.com',
         method: 'GET', url: 'https://ct.pinterest.com/v3/?tid=1', headers: {}, body: null, bodyTruncated: false,
         source: 'proxy' },
@@ -31,8 +31,9 @@ setInterval(() => {
         identifiers: [{ name: '_pin_unauth', kind: 'tracking-id', source: 'cookie', value: 'u' + (recorded % 7) }],
         loggedIn: false, signals: { gpc: false, dnt: false, clientHints: false }, malformed: [], reasons: ['r'] },
       decision: { action: 'allow', reason: 'off', stripped: [] },
-    });
-    if (recorded % 3 === 0) store.complete(id, { kind: 'response', status: 200, bytes: 10 });
+    };
+    store.record(flow);
+    if (recorded % 3 === 0) store.complete(flow, { kind: 'response', status: 200, bytes: 10 });
     recorded += 1;
   }
   process.stdout.write(JSON.stringify({ recorded, pending: store.health().pending }) + '\\n');

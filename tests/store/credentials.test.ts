@@ -27,7 +27,7 @@ test('a session cookie seen in clear is stored only as its fingerprint (db and W
 
   const store = createStore({ path, retentionDays: null });
   store.record(flow);
-  store.complete(flow.observation.id, { kind: 'response', status: 200, bytes: 10 });
+  store.complete(flow, { kind: 'response', status: 200, bytes: 10 });
   store.flush();
 
   const whileOpen = fileBytes(path);

@@ -22,7 +22,7 @@ function seed(store: Store): void {
   const rec = (mode: 'off' | 'strip' | 'trackers', flow: Flow): void => {
     if (store.settings.get().blockMode !== mode) store.settings.set({ blockMode: mode });
     store.record(flow);
-    store.complete(flow.observation.id, { kind: 'response', status: 200, bytes: 43 });
+    store.complete(flow, { kind: 'response', status: 200, bytes: 43 });
   };
   // A: shop pagevisit, full URL.
   rec('off', makeFlow({ observation: { time: at(10, 10) }, finding: { page: page('shop.example', 'https://shop.example/products/42'), identifiers: [U1] } }));

@@ -53,10 +53,10 @@ describe('purge under requests in flight', () => {
       db.prepare('SELECT id, outcome, status FROM requests WHERE flow_id = ?').get(flowId) as never;
     // The deleted row's id was handed to the new one: exactly the case that once misfiled outcomes.
     expect(rowOf(fresh.observation.id)?.id).toBe(oldId);
-    store.complete(old.observation.id, { kind: 'error', error: 'timeout', message: 'timeout' });
+    store.complete(old, { kind: 'error', error: 'timeout', message: 'timeout' });
     store.flush();
     expect(rowOf(fresh.observation.id)?.outcome).toBeNull();
-    store.complete(fresh.observation.id, { kind: 'response', status: 200, bytes: 10 });
+    store.complete(fresh, { kind: 'response', status: 200, bytes: 10 });
     store.flush();
     expect(rowOf(fresh.observation.id)).toMatchObject({ outcome: 'response', status: 200 });
     expect(rowOf(old.observation.id)).toBeUndefined();

@@ -65,7 +65,7 @@ describe('writer', () => {
     const flows = Array.from({ length: 10 }, () => makeFlow());
     for (const f of flows.slice(0, 6)) {
       store.record(f);
-      store.complete(f.observation.id, { kind: 'response', status: 200, bytes: 1 });
+      store.complete(f, { kind: 'response', status: 200, bytes: 1 });
     }
     await sleep(20);
     expect(count(db)).toBe(0);
@@ -79,7 +79,7 @@ describe('writer', () => {
     const store = open({ flushIntervalMs: 60_000 });
     const flows = Array.from({ length: 1000 }, () => makeFlow());
     for (const f of flows) store.record(f);
-    for (const f of flows.slice(0, 500)) store.complete(f.observation.id, { kind: 'response', status: 200, bytes: 10 });
+    for (const f of flows.slice(0, 500)) store.complete(f, { kind: 'response', status: 200, bytes: 10 });
     expect(store.close()).toEqual({ pending: 0, lastError: null, dropped: 0 });
     const db = reader();
     expect(count(db)).toBe(1000);
@@ -93,15 +93,14 @@ describe('writer', () => {
   ])('a completion %s lands on the row', (_label, when) => {
     const store = open({ flushIntervalMs: 60_000 });
     const flow = makeFlow();
-    const id = flow.observation.id;
     const outcome = { kind: 'error', error: 'refused', message: 'connect ECONNREFUSED 127.0.0.1:9' } as const;
     if (when === 'before') {
-      store.complete(id, outcome);
+      store.complete(flow, outcome);
       store.flush();
     }
     store.record(flow);
     if (when === 'after') store.flush();
-    if (when !== 'before') store.complete(id, outcome);
+    if (when !== 'before') store.complete(flow, outcome);
     store.flush();
     const row = reader().prepare('SELECT outcome, error_kind, error_message, completed_at FROM requests').all();
     expect(row).toEqual([
@@ -116,8 +115,8 @@ describe('writer', () => {
     store.record(flow);
     store.flush();
     store.record(flow);
-    store.complete(flow.observation.id, { kind: 'blocked', status: 204 });
-    store.complete(flow.observation.id, { kind: 'response', status: 200, bytes: 1 });
+    store.complete(flow, { kind: 'blocked', status: 204 });
+    store.complete(flow, { kind: 'response', status: 200, bytes: 1 });
     store.flush();
     const rows = reader().prepare('SELECT outcome, status FROM requests').all();
     expect(rows).toEqual([{ outcome: 'blocked', status: 204 }]);
@@ -166,9 +165,10 @@ describe('writer', () => {
     first.record(har('har:abc:2'));
     first.close();
     const second = open();
-    second.record(har('har:abc:1'));
+    const again = har('har:abc:1');
+    second.record(again);
     second.record(har('har:abc:3'));
-    second.complete('har:abc:1', { kind: 'response', status: 200, bytes: 3 });
+    second.complete(again, { kind: 'response', status: 200, bytes: 3 });
     second.flush();
     const db = reader();
     expect(count(db)).toBe(3);
@@ -354,7 +354,7 @@ describe('writer', () => {
     locker.exec('BEGIN EXCLUSIVE');
     const flows = Array.from({ length: 40 }, () => makeFlow());
     for (const f of flows) store.record(f);
-    store.complete(flows[0]?.observation.id ?? '', { kind: 'response', status: 200, bytes: 1 });
+    store.complete(flows[0]!, { kind: 'response', status: 200, bytes: 1 });
     store.flush();
     expect(store.health()).toMatchObject({ pending: 41, dropped: 0 });
     expect(store.health().lastError).toMatch(/locked|busy/i);
@@ -369,7 +369,7 @@ describe('writer', () => {
     const store = open({ flushIntervalMs: 60_000 });
     const locker = reader();
     const flow = makeFlow();
-    store.complete(flow.observation.id, { kind: 'blocked', status: 204 });
+    store.complete(flow, { kind: 'blocked', status: 204 });
     store.record(flow);
     expect(store.health().pending).toBe(2);
     locker.exec('BEGIN EXCLUSIVE');
@@ -381,7 +381,27 @@ describe('writer', () => {
     expect(locker.prepare('SELECT outcome, status FROM requests').all()).toEqual([{ outcome: 'blocked', status: 204 }]);
   });
 
-  test('written rows wait for their outcome up to twice maxPending, the oldest forgotten first', () => {
+  test('an outcome that came before its flow lands on the row even when the row is written first', () => {
+    const store = open({ flushIntervalMs: 60_000 });
+    const locker = reader();
+    // More outcomes than one flush resolves, of flows never recorded, ahead of the one that matters.
+    for (let i = 0; i < 2_000; i++) store.complete(makeFlow(), { kind: 'response', status: 200, bytes: 1 });
+    const flow = makeFlow();
+    store.complete(flow, { kind: 'blocked', status: 204 });
+    store.record(flow);
+    store.flush();
+    expect(locker.prepare('SELECT outcome FROM requests').pluck().all()).toEqual([null]);
+    // The next flush makes it an update; when that flush fails, the retry still finds the row.
+    locker.exec('BEGIN EXCLUSIVE');
+    store.flush();
+    expect(store.health().lastError).toMatch(/locked|busy/i);
+    locker.exec('ROLLBACK');
+    store.flush();
+    expect(locker.prepare('SELECT outcome, status FROM requests').all()).toEqual([{ outcome: 'blocked', status: 204 }]);
+    expect(store.health()).toEqual({ pending: 0, lastError: null, dropped: 0 });
+  });
+
+  test('every written row waiting for its outcome gets it, however many wait', () => {
     const store = open({ flushIntervalMs: 60_000, maxPending: 2 });
     const flows = Array.from({ length: 10 }, () => makeFlow());
     for (const [i, f] of flows.entries()) {
@@ -389,12 +409,29 @@ describe('writer', () => {
       if (i % 2 === 1) store.flush();
     }
     for (const f of flows) {
-      store.complete(f.observation.id, { kind: 'response', status: 200, bytes: 1 });
+      store.complete(f, { kind: 'response', status: 200, bytes: 1 });
       store.flush();
     }
-    const answered = reader().prepare("SELECT flow_id FROM requests WHERE outcome = 'response' ORDER BY id").pluck().all();
-    expect(answered).toEqual(flows.slice(6).map((f) => f.observation.id));
+    expect(count(reader(), "SELECT count(*) FROM requests WHERE outcome = 'response'")).toBe(10);
     expect(store.health()).toEqual({ pending: 0, lastError: null, dropped: 0 });
+  });
+
+  test('one flow recorded by two stores gets its row and its outcome in each', () => {
+    const a = open({ flushIntervalMs: 60_000 });
+    const b = open({ flushIntervalMs: 60_000, path: join(dir, 'b.db') });
+    const flow = makeFlow();
+    a.record(flow);
+    a.flush();
+    b.record(flow);
+    a.record(flow);
+    b.complete(flow, { kind: 'blocked', status: 204 });
+    a.complete(flow, { kind: 'response', status: 200, bytes: 1 });
+    a.flush();
+    b.flush();
+    expect(reader().prepare('SELECT outcome FROM requests').pluck().all()).toEqual(['response']);
+    const other = openRawConnection(join(dir, 'b.db'));
+    raws.push(other);
+    expect(other.prepare('SELECT outcome FROM requests').pluck().all()).toEqual(['blocked']);
   });
 
   test('the timer retries a failed flush on its own', async () => {

@@ -39,12 +39,13 @@ export async function crawlDashboard(): Promise<CrawlDashboard> {
     finding: { page: { site: 'shop-a.test', url: 'https://shop-a.test/', attributedBy: 'tag-payload', confidence: 'high' } },
   });
   base.store.record(flow);
-  base.store.complete('crawl-flow-1', { kind: 'response', status: 200, bytes: 43 });
-  base.store.record(makeFlow({
+  base.store.complete(flow, { kind: 'response', status: 200, bytes: 43 });
+  const own = makeFlow({
     observation: { id: 'own-flow-1' },
     finding: { page: { site: 'blog-b.test', url: 'https://blog-b.test/post', attributedBy: 'referer', confidence: 'high' } },
-  }));
-  base.store.complete('own-flow-1', { kind: 'response', status: 200, bytes: 43 });
+  });
+  base.store.record(own);
+  base.store.complete(own, { kind: 'response', status: 200, bytes: 43 });
   base.store.flush();
   const store = openCrawlStore(base.dbPath);
   const crawl = store.begin(parseSiteList(['shop-a.test', 'silent-f.test']).sites, { pages: 1, modes: ['off', 'trackers'], timeoutMs: 5000 }, CRAWL_LABEL);

@@ -68,7 +68,7 @@ export async function twoInstanceFleet(pg: TestPostgres, database: string): Prom
         identifiers: [{ name: '_epik', kind: 'click-id', source: 'query', value: 'epik-b' }] },
     });
     i.store.record(flow);
-    i.store.complete(flow.observation.id, { kind: 'response', status: 200, bytes: 43 });
+    i.store.complete(flow, { kind: 'response', status: 200, bytes: 43 });
     i.store.flush();
   });
   const reader = await openFleetReader(url, {});

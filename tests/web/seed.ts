@@ -29,7 +29,7 @@ const page = (site: string, url: string | null) => ({ site, url, attributedBy: '
 export function seed(store: Store, now: number): void {
   const rec = (flow: Flow): void => {
     store.record(flow);
-    store.complete(flow.observation.id, { kind: 'response', status: 200, bytes: 43 });
+    store.complete(flow, { kind: 'response', status: 200, bytes: 43 });
   };
   const UA = { name: '_pinterest_ct_ua', kind: 'tracking-id', source: 'cookie', value: 'UA-SHARED' } as const;
   rec(makeFlow({ observation: { time: now - 30 * 60_000 }, finding: { page: page('shop.example', 'https://shop.example/products/42'), identifiers: [UA] } }));
