@@ -11,12 +11,15 @@ export type Category = (typeof CATEGORIES)[number];
 export const CATEGORY_FILTERS = Object.freeze([...CATEGORIES, 'none'] as const);
 
 /** How the page that caused a request was learned, strongest first. */
-export type AttributionMethod = 'tag-payload' | 'referer' | 'origin' | 'recent-navigation' | 'none';
+export const ATTRIBUTION_METHODS = Object.freeze(['tag-payload', 'referer', 'origin', 'recent-navigation', 'none'] as const);
+export type AttributionMethod = (typeof ATTRIBUTION_METHODS)[number];
 
-export type Confidence = 'high' | 'medium' | 'low' | 'none';
+export const CONFIDENCES = Object.freeze(['high', 'medium', 'low', 'none'] as const);
+export type Confidence = (typeof CONFIDENCES)[number];
 
 /** How much of the page leaked: a path or query beyond `/`, only scheme+host, or nothing. */
-export type LeakLevel = 'full-url' | 'origin' | 'none';
+export const LEAK_LEVELS = Object.freeze(['full-url', 'origin', 'none'] as const);
+export type LeakLevel = (typeof LEAK_LEVELS)[number];
 
 export type IdentifierKind = 'tracking-id' | 'click-id' | 'hashed-email' | 'credential';
 
@@ -24,7 +27,8 @@ export type IdentifierKind = 'tracking-id' | 'click-id' | 'hashed-email' | 'cred
 export type IdentifierSource = 'cookie' | 'query' | 'body';
 
 /** Where an observation came from. */
-export type ObservationSource = 'proxy' | 'har';
+export const OBSERVATION_SOURCES = Object.freeze(['proxy', 'har'] as const);
+export type ObservationSource = (typeof OBSERVATION_SOURCES)[number];
 
 /**
  * One request to a Pinterest host, as seen by the proxy (or read from a HAR file). Built once,
@@ -159,6 +163,9 @@ export type ErrorKind =
   | 'client-aborted'
   | 'bad-request'
   | 'internal';
+
+/** The kinds of a flow's terminal event. */
+export const OUTCOME_KINDS = Object.freeze(['response', 'blocked', 'error'] as const satisfies ReadonlyArray<Outcome['kind']>);
 
 /** The single terminal event of a flow. */
 export type Outcome =
