@@ -6,6 +6,7 @@
  */
 import type { CrawlOptions, SiteEvidence, Verdict } from '../crawl/types.js';
 import { openDatabase, type Database } from './db.js';
+import { SQLITE } from './plan.js';
 
 export interface CrawlListItem {
   id: number;
@@ -97,7 +98,7 @@ export function createCrawlQueries(db: Database, close: () => void = () => undef
       (SELECT count(*) FROM crawl_sites s WHERE s.crawl_id = c.id AND s.verdict = 'broken') AS broken,
       (SELECT count(*) FROM crawl_sites s WHERE s.crawl_id = c.id AND s.verdict = 'changed') AS changed,
       (SELECT count(DISTINCT s.id) FROM crawl_sites s JOIN crawl_requests cr ON cr.crawl_site_id = s.id
-         JOIN requests r ON r.flow_id = cr.flow_id
+         JOIN requests r ON r.flow_id = cr.flow_id${SQLITE.byFlow('r')}
         WHERE s.crawl_id = c.id AND cr.mode = json_extract(c.options, '$.modes[0]') AND ${LEAK}) AS leaking
     FROM crawls c`;
   const list = db.prepare(`${listSql} ORDER BY c.id DESC`);
@@ -113,19 +114,19 @@ export function createCrawlQueries(db: Database, close: () => void = () => undef
       coalesce(max(r.hashed_email), 0) AS hashedEmail,
       coalesce(max(r.category = 'tag' AND cr.before_interaction = 1), 0) AS beforeInteraction,
       (SELECT group_concat(DISTINCT i.kind || ':' || i.name) FROM crawl_requests cr2
-         JOIN requests r2 ON r2.flow_id = cr2.flow_id
+         JOIN requests r2 ON r2.flow_id = cr2.flow_id${SQLITE.byFlow('r2')}
          JOIN request_identifiers ri ON ri.request_id = r2.id JOIN identifiers i ON i.id = ri.identifier_id
         WHERE cr2.crawl_site_id = s.id AND cr2.mode = ?) AS identifiers
     FROM crawl_sites s
     LEFT JOIN crawl_requests cr ON cr.crawl_site_id = s.id AND cr.mode = ?
-    LEFT JOIN requests r ON r.flow_id = cr.flow_id
+    LEFT JOIN requests r ON r.flow_id = cr.flow_id${SQLITE.byFlow('r')}
     WHERE s.crawl_id = ?
     GROUP BY s.id ORDER BY s.position`);
   const requests = db.prepare(`SELECT cr.flow_id AS flowId, cr.crawl_site_id AS siteId, cr.mode, cr.page_index AS pageIndex,
       cr.crawl_page AS crawlPage, cr.before_interaction AS beforeInteraction, r.host, r.path, r.category,
       r.page_site AS pageSite, p.url AS pageUrl, r.attributed_by AS attributedBy, r.leak_level AS leakLevel, r.decision
     FROM crawl_sites s JOIN crawl_requests cr ON cr.crawl_site_id = s.id
-    JOIN requests r ON r.flow_id = cr.flow_id LEFT JOIN pages p ON p.id = r.page_id
+    JOIN requests r ON r.flow_id = cr.flow_id${SQLITE.byFlow('r')} LEFT JOIN pages p ON p.id = r.page_id
     WHERE s.crawl_id = ? ORDER BY s.position, cr.mode, r.time, r.id`);
 
   const toItem = (row: Record<string, unknown>): CrawlListItem => ({ ...(row as unknown as CrawlListItem), options: JSON.parse(String(row.options)) as CrawlOptions });

@@ -54,6 +54,11 @@ export interface Dialect {
   readonly like: 'LIKE' | 'ILIKE';
   /** A request's reasons as a JSON array of texts (SQLite keeps each sentence once: reasons.ts). */
   reasons(alias: string): string;
+  /**
+   * Added to a condition that finds requests by flow id: SQLite's flow-id index holds only labelled
+   * requests (a crawl's: migration 014), and a query must say so for SQLite to use it.
+   */
+  byFlow(alias: string): string;
 }
 
 /** One machine's SQLite: plain table names, no instance anywhere. */
@@ -67,6 +72,7 @@ export const SQLITE: Dialect = {
   tiebreak: () => '',
   like: 'LIKE',
   reasons: reasonsText,
+  byFlow: (alias) => ` AND ${alias}.labelled = 1`,
 };
 
 /**
@@ -85,6 +91,7 @@ export const POSTGRES: Dialect = {
   tiebreak: (alias, dir = 'ASC') => `, ${alias}.instance_id ${dir}`,
   like: 'ILIKE',
   reasons: (alias) => `${alias}.reasons`,
+  byFlow: () => '',
 };
 
 /** Runs statements at once (SQLite). */

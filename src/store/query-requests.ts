@@ -199,7 +199,7 @@ function compile(d: Dialect, filter: RequestFilter): { where: string; params: Re
   }
   if (filter.crawl != null) {
     // The flow ids the crawl's visits recorded (crawl_requests), found through requests_flow.
-    parts.push('r.flow_id IN (SELECT cr.flow_id FROM crawl_requests cr JOIN crawl_sites cs ON cs.id = cr.crawl_site_id WHERE cs.crawl_id = @crawl)');
+    parts.push(`r.flow_id IN (SELECT cr.flow_id FROM crawl_requests cr JOIN crawl_sites cs ON cs.id = cr.crawl_site_id WHERE cs.crawl_id = @crawl)${d.byFlow('r')}`);
     params.crawl = filter.crawl;
   }
   if (filter.category) {

@@ -42,6 +42,8 @@ export interface RequestFacts {
   decision: string | null;
   decision_reason: string | null;
   stripped: string;
+  /** 1 when the browser labelled its traffic with a proxy user name (a crawl's); only these are found by flow id. */
+  labelled: number;
 }
 
 /** The columns of one request row: what was seen, decided, and what of it reached Pinterest. */
@@ -127,6 +129,7 @@ export function toPending(flow: Flow, blockMode: string | null): PendingRequest 
     decision: decision?.action ?? null,
     decision_reason: decision?.reason ?? null,
     stripped: jsonList(decision?.stripped),
+    labelled: obs.proxyUser ? 1 : 0,
     // Named, not spread: a spread copies by name lookups, per request.
     ids_attempted: facts.ids_attempted,
     ids_prevented: facts.ids_prevented,

@@ -73,7 +73,7 @@ const requestRow = (c: RequestColumns, pageId: number | null, reasonIds: string,
   ids_attempted: c.ids_attempted, ids_prevented: c.ids_prevented, page_prevented: c.page_prevented, attempted: c.attempted,
   reached: c.reached, page_reached: c.page_reached, logged_in_reached: c.logged_in_reached,
   hashed_email_reached: c.hashed_email_reached, outcome: code(CODED_COLUMNS.outcome, o.outcome), status: o.status, bytes: o.bytes,
-  error_kind: o.error_kind, error_message: o.error_message, completed_at: o.completed_at,
+  error_kind: o.error_kind, error_message: o.error_message, completed_at: o.completed_at, labelled: c.labelled,
 });
 
 /** The columns the writer inserts, in the order of `requestRow`'s values. */
