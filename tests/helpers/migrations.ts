@@ -1,6 +1,7 @@
 import { cpSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { findMigrationsDir } from '../../src/store/migrate.js';
+import type { Database } from '../../src/store/db.js';
 
 /**
  * A copy, under `dir`, of the local migrations numbered up to `last` (and everything else in the
@@ -15,3 +16,7 @@ export function migrationsUpTo(dir: string, last: number): string {
   });
   return to;
 }
+
+/** Entries an index holds, counted in its leaf pages (SQLite's dbstat). */
+export const indexEntries = (db: Database, index: string): number =>
+  db.prepare("SELECT coalesce(sum(ncell), 0) FROM dbstat WHERE name = ? AND pagetype = 'leaf'").pluck().get(index) as number;

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import { openDatabase, type Database } from '../../src/store/db.js';
-import { migrationsUpTo } from '../helpers/migrations.js';
+import { indexEntries, migrationsUpTo } from '../helpers/migrations.js';
 
 let dir: string;
 beforeEach(() => {
@@ -33,9 +33,6 @@ const plan = (db: Database, sql: string): string =>
   (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...Array.from({ length: (sql.match(/\?/g) ?? []).length }, () => 1)) as Array<{ detail: string }>)
     .map((r) => r.detail).join('; ');
 
-/** Entries an index holds, counted in its leaf pages. */
-const entries = (db: Database, index: string): number =>
-  db.prepare("SELECT coalesce(sum(ncell), 0) FROM dbstat WHERE name = ? AND pagetype = 'leaf'").pluck().get(index) as number;
 
 function upgraded(): Database {
   const path = join(dir, 'a.db');
@@ -48,12 +45,12 @@ function upgraded(): Database {
 test('013 keeps entries only for requests that have a site or a page', () => {
   const db = upgraded();
   try {
-    expect(entries(db, 'requests_site_time')).toBe(3);
-    expect(entries(db, 'requests_page')).toBe(2);
+    expect(indexEntries(db, 'requests_site_time')).toBe(3);
+    expect(indexEntries(db, 'requests_page')).toBe(2);
     // New rows without a site or page write no entry either.
     db.prepare("INSERT INTO requests (flow_id, time, client, source, method, host, path) VALUES ('f-7', 2000, '127.0.0.1', 'proxy', 'GET', 'ct.pinterest.com', '/v3/')").run();
-    expect(entries(db, 'requests_site_time')).toBe(3);
-    expect(entries(db, 'requests_page')).toBe(2);
+    expect(indexEntries(db, 'requests_site_time')).toBe(3);
+    expect(indexEntries(db, 'requests_page')).toBe(2);
   } finally {
     db.close();
   }

@@ -10,7 +10,7 @@ import { afterEach, beforeEach, expect, test } from 'vitest';
 import { openDatabase, type Database } from '../../src/store/db.js';
 import { createStore } from '../../src/store/writer.js';
 import { createCrawlQueries } from '../../src/store/crawl-queries.js';
-import { migrationsUpTo } from '../helpers/migrations.js';
+import { indexEntries, migrationsUpTo } from '../helpers/migrations.js';
 import { makeFlow } from '../helpers/findings.js';
 
 let dir: string;
@@ -33,8 +33,6 @@ function seed013(path: string): void {
   db.close();
 }
 
-const entries = (db: Database, index: string): number =>
-  db.prepare("SELECT coalesce(sum(ncell), 0) FROM dbstat WHERE name = ? AND pagetype = 'leaf'").pluck().get(index) as number;
 
 function upgraded(): Database {
   const path = join(dir, 'a.db');
@@ -48,7 +46,7 @@ test('014 labels the requests a crawl filed, and indexes only those by flow id',
   const db = upgraded();
   try {
     expect(db.prepare('SELECT flow_id FROM requests WHERE labelled = 1 ORDER BY id').pluck().all()).toEqual(['crawl-1', 'crawl-2']);
-    expect(entries(db, 'requests_flow')).toBe(2);
+    expect(indexEntries(db, 'requests_flow')).toBe(2);
   } finally {
     db.close();
   }
@@ -102,7 +100,7 @@ test('the writer labels the rows of traffic labelled with a proxy user name, and
       { flow_id: 'crawl-3', labelled: 1 },
       { flow_id: 'own-3', labelled: 0 },
     ]);
-    expect(entries(db, 'requests_flow')).toBe(1);
+    expect(indexEntries(db, 'requests_flow')).toBe(1);
   } finally {
     db.close();
   }
